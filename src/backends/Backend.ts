@@ -1,0 +1,234 @@
+/**
+ * The backend contract: the event demultiplexer under every rxloop socket.
+ *
+ * A backend turns operating-system events into calls on a sink. It reports **readiness** ("bytes are waiting,
+ * read them now", "the write buffer drained, write now") and **completions** ("these bytes were read into this
+ * buffer"). Everything above it (`Connection`, `listen`, `connect`, `bind`, the operators and the schedulers) is
+ * written against these interfaces only, so the same pipeline runs on `node` (libuv), on `embedded` (memory and
+ * virtual time) and on a later native io_uring backend.
+ *
+ * The shape is chosen for io_uring as much as for libuv:
+ * - reads may complete into buffers the reader leased out ({@link BufferSource}); the reader decides how many are
+ *   out at once, and that number is the read credit;
+ * - completions arrive as a batch (`completed(chunks)`), one call for everything one poll produced.
+ *
+ * Calls on a sink are made from the backend's loop, never re-entrantly from inside a call the sink made into the
+ * transport (a `write` does not synchronously call `readable`), so sinks need no re-entrancy guards.
+ *
+ * @packageDocumentation
+ */
+import type { SchedulerLike } from 'rxjs';
+import type { ConnectionOptions as TlsConnectionOptions, TlsOptions } from 'node:tls';
+import type { RxloopError } from '../errors.js';
+
+/**
+ * Where a socket is: an IP address and port, or a Unix socket path.
+ *
+ * ## Example
+ * ```ts
+ * import type { SocketAddress } from 'rxloop';
+ *
+ * function show(address: SocketAddress): string {
+ *   return address.kind === 'unix' ? address.path : `${address.address}:${address.port}`;
+ * }
+ * ```
+ */
+export type SocketAddress =
+  | { readonly kind: 'inet'; readonly family: 'IPv4' | 'IPv6'; readonly address: string; readonly port: number }
+  | { readonly kind: 'unix'; readonly path: string };
+
+/**
+ * How a transport hands over the bytes it reads.
+ * - `'readiness'`: the transport keeps bytes and calls `readable()`; the reader pulls them with `read(n)`.
+ * - `'completion'`: the transport allocates chunks and calls `completed(chunks)`; the chunks are the reader's.
+ * - `'leased'`: the transport reads into buffers taken from a {@link BufferSource} and calls `completed(views)`
+ *   with views of the filled bytes; the reader gives each buffer back to its source when done.
+ */
+export type ReadMode = 'readiness' | 'completion' | 'leased';
+
+/**
+ * Supplies the buffers a transport reads into in `'leased'` mode. Returning `null` means "no credit": the
+ * transport stops reading until `setReading(true)` is called again.
+ */
+export interface BufferSource {
+  /** The next buffer to read into, or `null` when every buffer is out. */
+  lease(): Buffer | null;
+}
+
+/** Receives a stream transport's events. Exactly one sink is attached to a transport. */
+export interface TransportSink {
+  /** Readiness: bytes are waiting in the transport; take them with `read()`. */
+  readable(): void;
+  /**
+   * Completion: the transport read these chunks, in order. The array is valid only during the call (backends
+   * reuse it); the chunks themselves are the receiver's in `'completion'` mode and views of leased buffers in
+   * `'leased'` mode.
+   */
+  completed(chunks: readonly Buffer[]): void;
+  /** Readiness: the write buffer fell below its high-water mark after a `write` returned `false`. */
+  writable(): void;
+  /** The peer closed its output (end of input). Our output stays open until `end`, `close` or `abort`. */
+  ended(): void;
+  /** The transport is closed for good; `error` says why when it was not an orderly close. Always the last call. */
+  closed(error: RxloopError | undefined): void;
+}
+
+/** What a transport can do beyond the common contract, so callers can pick the fastest path. */
+export interface TransportFeatures {
+  /** `'leased'` reads go straight into the leased buffers (no copy). When false, the backend copies into them. */
+  readonly zeroCopyLeasedReads: boolean;
+  /** The transport is encrypted (TLS). */
+  readonly secure: boolean;
+}
+
+/** One stream socket (TCP, Unix or TLS) as a backend exposes it. */
+export interface Transport {
+  /** The local end, once known. */
+  readonly localAddress: SocketAddress | undefined;
+  /** The peer's end, once known. */
+  readonly remoteAddress: SocketAddress | undefined;
+  /** What this transport can do. */
+  readonly features: TransportFeatures;
+  /** Bytes received and not yet handed over (readiness mode keeps them here). */
+  readonly readableLength: number;
+  /** Bytes accepted by `write` and not yet handed to the operating system. */
+  readonly writableLength: number;
+  /** The `writableLength` above which `write` returns `false`. */
+  readonly writableHighWaterMark: number;
+  /** Total bytes received so far. */
+  readonly bytesRead: number;
+  /** Total bytes handed to the operating system so far. */
+  readonly bytesWritten: number;
+  /**
+   * Attaches the sink. Called once, before reading starts; a backend holds events that happen earlier (a close,
+   * an end) and delivers them after `attach`.
+   */
+  attach(sink: TransportSink): void;
+  /** Chooses how bytes are handed over; `source` is required for `'leased'`. Takes effect for the next read. */
+  setReadMode(mode: ReadMode, source?: BufferSource): void;
+  /** Starts (`true`) or stops (`false`) taking bytes from the operating system. Starts stopped. */
+  setReading(on: boolean): void;
+  /** Readiness mode: up to `size` buffered bytes (all of them without `size`), or `null` when none are buffered. */
+  read(size?: number): Buffer | null;
+  /** Queues bytes for sending. Returns `false` when the write buffer is at or over its high-water mark. */
+  write(chunk: Uint8Array): boolean;
+  /** Holds writes until `uncork`, so several writes leave in one system call. */
+  cork(): void;
+  /** Releases corked writes. */
+  uncork(): void;
+  /** Half-closes: sends end of output after the queued writes; input stays open. */
+  end(): void;
+  /** Closes in order: flushes queued writes, then closes both directions. */
+  close(): void;
+  /** Closes at once with a reset (RST), dropping queued writes. */
+  abort(): void;
+}
+
+/** Receives a listening socket's events. */
+export interface AcceptorSink {
+  /** The socket is bound and accepting; `address` is where (with the real port when 0 was asked). */
+  listening(address: SocketAddress): void;
+  /** A peer connected. The transport starts with reading stopped. */
+  accepted(transport: Transport): void;
+  /** The listening socket failed (for example the address was in use). No more calls follow. */
+  failed(error: RxloopError): void;
+}
+
+/** A listening socket. */
+export interface Acceptor {
+  /** Where it listens, once listening. */
+  readonly address: SocketAddress | undefined;
+  /** Stops accepting and releases the address. Connections already accepted are not touched. */
+  close(): void;
+}
+
+/** Receives the outcome of a `connect`. Exactly one of the two is called, unless the attempt was cancelled. */
+export interface ConnectSink {
+  /** The connection is established (and, for TLS, the handshake is done). Reading is stopped. */
+  connected(transport: Transport): void;
+  /** The attempt failed. */
+  failed(error: RxloopError): void;
+}
+
+/** An outgoing connection attempt. */
+export interface ConnectAttempt {
+  /** Abandons the attempt; no sink call follows. Does nothing once `connected` or `failed` was called. */
+  cancel(): void;
+}
+
+/** What to listen on. Exactly one of `port` and `path` is set. */
+export interface ListenSpec {
+  readonly host?: string;
+  readonly port?: number;
+  readonly path?: string;
+  readonly backlog?: number;
+  /** TLS server options (certificate and key); plain TCP without them. */
+  readonly tls?: TlsOptions;
+}
+
+/** Where to connect. Exactly one of `port` and `path` is set. */
+export interface ConnectSpec {
+  readonly host?: string;
+  readonly port?: number;
+  readonly path?: string;
+  /** Milliseconds to wait for the connection (and TLS handshake) before failing with `ERR_CONNECT_TIMEOUT`. */
+  readonly timeout?: number;
+  /** Disables Nagle's algorithm (default true: rxloop batches writes itself). */
+  readonly noDelay?: boolean;
+  /** TLS client options; plain TCP without them. */
+  readonly tls?: TlsConnectionOptions;
+}
+
+/** Which datagram socket to open. */
+export interface BindSpec {
+  readonly type: 'udp4' | 'udp6';
+  readonly address?: string;
+  readonly port?: number;
+  readonly reuseAddr?: boolean;
+}
+
+/** Receives a datagram socket's events. */
+export interface DatagramSink {
+  /** The socket is bound at `address`. */
+  listening(address: SocketAddress): void;
+  /** One datagram arrived. `data` is the receiver's. */
+  received(data: Buffer, from: SocketAddress): void;
+  /** The socket failed; `closed` follows. */
+  failed(error: RxloopError): void;
+  /** The socket is closed. Always the last call. */
+  closed(): void;
+}
+
+/** A datagram (UDP) socket as a backend exposes it. */
+export interface DatagramTransport {
+  /** Where it is bound, once bound. */
+  readonly address: SocketAddress | undefined;
+  /** Sends one datagram; `done` is called once it was handed to the operating system, or with the error. */
+  send(data: Uint8Array, port: number, address: string, done: (error: RxloopError | undefined) => void): void;
+  /** Closes the socket. */
+  close(): void;
+}
+
+/**
+ * An event source for sockets: `node` (libuv) or `embedded` (memory and virtual time).
+ *
+ * ## Example
+ * ```ts
+ * import { listen, embeddedBackend } from 'rxloop';
+ *
+ * const backend = embeddedBackend();
+ * listen({ port: 7, backend }).subscribe((connection) => connection.close());
+ * ```
+ */
+export interface Backend {
+  /** A short name for logs and stats (`'node'`, `'embedded'`). */
+  readonly name: string;
+  /** The clock and timer source that goes with this backend (virtual time for `embedded`). */
+  readonly scheduler: SchedulerLike;
+  /** Opens a listening socket. */
+  listen(spec: ListenSpec, sink: AcceptorSink): Acceptor;
+  /** Starts connecting. */
+  connect(spec: ConnectSpec, sink: ConnectSink): ConnectAttempt;
+  /** Opens a datagram socket. */
+  bind(spec: BindSpec, sink: DatagramSink): DatagramTransport;
+}
