@@ -1,0 +1,125 @@
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { Acceptor, AcceptorSink, ListenSpec, SocketAddress } from '../Backend.js';
+import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
+import { describeEndpoint } from './describeEndpoint.js';
+import type { LeasedReadHooks } from './leasedReads.js';
+import { NodeTransport } from './NodeTransport.js';
+import { toSetupError } from './toSetupError.js';
+import { toSocketAddress } from './toSocketAddress.js';
+
+/**
+ * An {@link Acceptor} over a `net.Server` or `tls.Server`. Accepted sockets arrive with reading stopped
+ * (`pauseOnConnect`), half-open allowed and Nagle off.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend } from 'rxloop';
+ *
+ * const acceptor = nodeBackend().listen({ port: 0, host: '127.0.0.1' }, {
+ *   listening: (address) => console.log('listening on', address),
+ *   accepted: (transport) => transport.close(),
+ *   failed: (error) => console.error(error.code), // 'ERR_ADDRESS_IN_USE', …
+ * });
+ * setTimeout(() => acceptor.close(), 1000);
+ * ```
+ *
+ * @internal
+ */
+export class NodeAcceptor implements Acceptor {
+  private readonly server: net.Server;
+  private readonly sink: AcceptorSink;
+  private readonly spec: ListenSpec;
+  private readonly leasedReads: LeasedReadHooks | undefined;
+  private readonly where: string;
+  private state: 'opening' | 'listening' | 'done' = 'opening';
+  private bound: SocketAddress | undefined;
+
+  /**
+   * @param spec where to listen, and the TLS options for a TLS server
+   * @param sink receives `listening`, `accepted` and `failed`
+   * @param leasedReads the zero-copy hooks accepted transports may use, or `undefined`
+   */
+  constructor(spec: ListenSpec, sink: AcceptorSink, leasedReads: LeasedReadHooks | undefined) {
+    this.spec = spec;
+    this.sink = sink;
+    this.leasedReads = leasedReads;
+    this.where = describeEndpoint(spec, 'every interface');
+    const options = { allowHalfOpen: true, pauseOnConnect: true, noDelay: true };
+    const secure = spec.tls !== undefined;
+    this.server = secure ? tls.createServer({ ...spec.tls, ...options }) : net.createServer(options);
+    this.server.on(secure ? 'secureConnection' : 'connection', this.onConnection);
+    this.server.on('listening', this.onListening);
+    this.server.on('error', this.onError);
+    if ((spec.port === undefined) === (spec.path === undefined)) {
+      const got = spec.port === undefined ? 'neither' : 'both';
+      this.failLater(new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected exactly one of port and path to listen on, got ${got}`));
+      return;
+    }
+    try {
+      this.server.listen(
+        spec.path !== undefined
+          ? { path: spec.path, backlog: spec.backlog }
+          : { host: spec.host, port: spec.port, backlog: spec.backlog },
+      );
+    } catch (error) {
+      this.failLater(toSetupError(error, `listen on ${this.where}`));
+    }
+  }
+
+  get address(): SocketAddress | undefined {
+    return this.bound;
+  }
+
+  close(): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    // Closes the listening handle now; sockets already accepted stay open. (Node's own 'close' event waits for
+    // them, which is why we do not wait for it.) A listen still resolving its host is cancelled by this too.
+    this.server.close();
+  }
+
+  private failLater(error: RxloopError): void {
+    // `listen` returns before its sink hears anything, as with every other outcome.
+    queueMicrotask(() => this.fail(error));
+  }
+
+  private fail(error: RxloopError): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    if (this.server.listening) this.server.close();
+    this.sink.failed(error);
+  }
+
+  private readonly onListening = (): void => {
+    if (this.state !== 'opening') return;
+    this.state = 'listening';
+    this.bound = toSocketAddress(this.server.address());
+    if (this.bound === undefined) {
+      this.fail(new RxloopError(ErrorCode.SOCKET, `expected an address after listening on ${this.where}, got none`));
+      return;
+    }
+    this.sink.listening(this.bound);
+  };
+
+  private readonly onError = (error: Error): void => {
+    this.fail(toRxloopError(error, `listen on ${this.where}`));
+  };
+
+  private readonly onConnection = (socket: net.Socket): void => {
+    if (this.state !== 'listening') {
+      socket.on('error', ignore);
+      socket.destroy();
+      return;
+    }
+    const path = this.spec.path;
+    const transport = new NodeTransport(socket, {
+      secure: this.spec.tls !== undefined,
+      leasedReads: this.leasedReads,
+      unixPaths: path === undefined ? undefined : { local: path, remote: '' },
+    });
+    this.sink.accepted(transport);
+  };
+}
+
+function ignore(): void {}

@@ -1,0 +1,592 @@
+import type { Socket } from 'node:net';
+import type {
+  BufferSource,
+  ReadMode,
+  SocketAddress,
+  Transport,
+  TransportFeatures,
+  TransportSink,
+} from '../Backend.js';
+import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
+import type { LeasedReadHooks } from './leasedReads.js';
+import { toSocketAddress } from './toSocketAddress.js';
+
+/**
+ * How a {@link NodeTransport} is set up; the backend fills it in for every accepted or connected socket.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend } from 'rxloop';
+ *
+ * // `secure` and the zero-copy hooks show up as the transport's features.
+ * nodeBackend({ zeroCopyLeasedReads: false }).connect({ port: 7, host: '127.0.0.1' }, {
+ *   connected: (transport) => console.log(transport.features), // { zeroCopyLeasedReads: false, secure: false }
+ *   failed: (error) => console.error(error.code),
+ * });
+ * ```
+ *
+ * @internal
+ */
+export interface NodeTransportOptions {
+  /** The socket is a `tls.TLSSocket`. */
+  readonly secure: boolean;
+  /** The zero-copy hooks when the backend may use them; `undefined` makes `'leased'` reads copy. */
+  readonly leasedReads: LeasedReadHooks | undefined;
+  /** For Unix sockets: the local and remote paths (`''` for the unnamed end). */
+  readonly unixPaths?: { readonly local: string; readonly remote: string };
+}
+
+/** Sink calls that may happen before `attach` and wait for it. */
+type HeldEvent = 'ended' | 'writable' | 'closed';
+
+let scratch: Buffer | undefined;
+
+/**
+ * The read target while no lease is posted. One buffer serves every transport: libuv reads into it and our
+ * callback copies the bytes out before the loop can run any other read.
+ */
+function scratchBuffer(): Buffer {
+  if (scratch === undefined) scratch = Buffer.allocUnsafeSlow(64 * 1024);
+  return scratch;
+}
+
+/**
+ * A {@link Transport} over a `net.Socket` or `tls.TLSSocket`.
+ *
+ * Readiness mode is Node's paused mode (`'readable'` plus `read(n)`); completion mode is flowing mode (`'data'`);
+ * leased mode reads into the reader's buffers, without a copy through Node's internal `onread` fields where the
+ * feature check passes (plain TCP and Unix sockets), by copying `'data'` chunks otherwise.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend } from 'rxloop';
+ *
+ * nodeBackend().connect({ port: 7, host: '127.0.0.1' }, {
+ *   connected(transport) {
+ *     transport.attach({
+ *       readable: () => console.log(transport.read()),
+ *       completed: () => {},
+ *       writable: () => {},
+ *       ended: () => transport.end(),
+ *       closed: (error) => console.log('closed', error?.code),
+ *     });
+ *     transport.setReadMode('readiness');
+ *     transport.setReading(true);
+ *     transport.write(Buffer.from('ping'));
+ *   },
+ *   failed: (error) => console.error(error.code),
+ * });
+ * ```
+ *
+ * @internal
+ */
+export class NodeTransport implements Transport {
+  readonly features: TransportFeatures;
+  private readonly socket: Socket;
+  /** Set only when zero-copy leased reads apply to this socket. */
+  private readonly hooks: LeasedReadHooks | undefined;
+  private readonly unixPaths: NodeTransportOptions['unixPaths'];
+  private sink: TransportSink | undefined;
+  /** Events waiting for `attach` (and for the microtask after it); `undefined` once delivered. */
+  private held: HeldEvent[] | undefined = [];
+  private mode: ReadMode = 'completion';
+  private source: BufferSource | undefined;
+  /** What the sink asked for with `setReading`. */
+  private reading = false;
+  /** Our listeners for `mode` are on the socket. */
+  private active = false;
+  /** `close` or `abort` was called: input is read and dropped from now on. */
+  private shutting = false;
+  /** `closed` was delivered; no sink call follows. */
+  private closed = false;
+  private error: RxloopError | undefined;
+  /** Bytes taken from the socket and not handed over yet (no lease was free, or they predate a mode switch). */
+  private pending: Buffer | undefined;
+  /** `'end'` (and `'close'`) arrived while `pending` still held bytes. */
+  private endHeld = false;
+  private closeHeld = false;
+  private drainScheduled = false;
+  private installed = false;
+  /** What the handle reads into once the zero-copy path is installed: a posted lease or the scratch buffer. */
+  private readInto: Buffer | undefined;
+  /** The read target `nextReadBuffer` hands to Node after the current read callback. */
+  private next: Buffer | undefined;
+  /** A lease taken to confirm credit before restarting reads into the scratch buffer; used by the next copy. */
+  private spare: Buffer | undefined;
+  /** We are inside `onLeasedRead`, where the read target may only change through `nextReadBuffer`. */
+  private inReadCallback = false;
+  /** The one array every `completed` call gets. */
+  private readonly batch: Buffer[] = [];
+  private local: SocketAddress | undefined;
+  private remote: SocketAddress | undefined;
+
+  /**
+   * @param socket a connected socket whose reading is stopped (accepted with `pauseOnConnect`, or paused at once)
+   * @param options whether it is TLS, the zero-copy hooks, and the Unix paths
+   */
+  constructor(socket: Socket, options: NodeTransportOptions) {
+    this.socket = socket;
+    this.unixPaths = options.unixPaths;
+    const hooks = options.secure ? undefined : options.leasedReads;
+    this.hooks = hooks !== undefined && hooks.supports(socket) ? hooks : undefined;
+    this.features = { zeroCopyLeasedReads: this.hooks !== undefined, secure: options.secure };
+    // An 'error' listener is always present, so a failing socket never becomes an uncaught exception.
+    socket.on('error', this.onError);
+    socket.on('end', this.onEnd);
+    socket.on('close', this.onClose);
+    socket.on('drain', this.onDrain);
+    socket.pause();
+  }
+
+  get localAddress(): SocketAddress | undefined {
+    if (this.local === undefined) {
+      const socket = this.socket;
+      this.local = this.unixPaths !== undefined
+        ? { kind: 'unix', path: this.unixPaths.local }
+        : toSocketAddress({ address: socket.localAddress, family: socket.localFamily, port: socket.localPort });
+    }
+    return this.local;
+  }
+
+  get remoteAddress(): SocketAddress | undefined {
+    if (this.remote === undefined) {
+      const socket = this.socket;
+      this.remote = this.unixPaths !== undefined
+        ? { kind: 'unix', path: this.unixPaths.remote }
+        : toSocketAddress({ address: socket.remoteAddress, family: socket.remoteFamily, port: socket.remotePort });
+    }
+    return this.remote;
+  }
+
+  get readableLength(): number {
+    return this.socket.readableLength + (this.pending?.length ?? 0);
+  }
+
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  get writableHighWaterMark(): number {
+    return this.socket.writableHighWaterMark;
+  }
+
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.socket.bytesWritten ?? 0;
+  }
+
+  attach(sink: TransportSink): void {
+    if (this.sink !== undefined) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, 'expected attach to be called once per transport, got a second call');
+    }
+    this.sink = sink;
+    // Held events go out after attach returns, never from inside it.
+    queueMicrotask(this.flush);
+    if (this.reading) this.resumeReading();
+  }
+
+  setReadMode(mode: ReadMode, source?: BufferSource): void {
+    if (mode === 'leased' && source === undefined) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, "expected a BufferSource with read mode 'leased', got none");
+    }
+    if (this.active) this.stopReader();
+    // The posted lease belongs to the old mode and source: never read into it again.
+    this.abandonPostedLease();
+    this.mode = mode;
+    this.source = mode === 'leased' ? source : undefined;
+    if (this.reading) this.resumeReading();
+  }
+
+  setReading(on: boolean): void {
+    this.reading = on;
+    if (on) this.resumeReading();
+    else if (this.active) this.stopReader();
+  }
+
+  read(size?: number): Buffer | null {
+    if (size !== undefined && !(size >= 0)) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected a read size of 0 or more, got ${String(size)}`);
+    }
+    if (size === 0) return null;
+    if (this.pending !== undefined) return this.readPending(this.pending, size);
+    const socket = this.socket;
+    const available = socket.readableLength;
+    if (available === 0) return null;
+    // socket.read(n) returns null while fewer than n bytes are buffered, and only a read without a size lets Node
+    // see that the buffer emptied after the end of input (and emit 'end'): ask for everything in that case.
+    return (size === undefined || size >= available ? socket.read() : socket.read(size)) as Buffer | null;
+  }
+
+  write(chunk: Uint8Array): boolean {
+    const socket = this.socket;
+    // The layer above reports writes on a closed transport; here they are simply refused.
+    if (this.closed || socket.destroyed || socket.writableEnded) return false;
+    return socket.write(chunk);
+  }
+
+  cork(): void {
+    this.socket.cork();
+  }
+
+  uncork(): void {
+    this.socket.uncork();
+  }
+
+  end(): void {
+    const socket = this.socket;
+    if (!socket.destroyed && !socket.writableEnded) socket.end();
+  }
+
+  close(): void {
+    if (this.shutting || this.closed) return;
+    this.beginShutdown();
+    // Keep reading and drop the bytes: closing with unread input makes the kernel send a reset, not a FIN.
+    if (!this.installed) this.socket.on('data', this.onData);
+    this.socket.resume();
+    this.socket.destroySoon();
+  }
+
+  abort(): void {
+    if (this.closed) return;
+    if (!this.shutting) this.beginShutdown();
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    try {
+      socket.resetAndDestroy();
+    } catch {
+      // Only TCP handles can send a reset; TLS and Unix sockets just close.
+      socket.destroy();
+    }
+  }
+
+  private beginShutdown(): void {
+    this.shutting = true;
+    if (this.active) this.stopReader();
+    this.abandonPostedLease();
+    this.pending = undefined;
+    this.endHeld = false;
+    if (this.closeHeld) {
+      // The socket closed while bytes waited for the reader; nobody wants them now.
+      this.closeHeld = false;
+      queueMicrotask(this.emitClosed);
+    }
+  }
+
+  /** Starts what the current mode reads with, unless held bytes must go first. */
+  private resumeReading(): void {
+    if (this.sink === undefined || this.shutting || this.closed) return;
+    if (this.mode === 'readiness') {
+      this.startReader();
+      // Node emits 'readable' only for new bytes; bytes that waited while reading was off need a nudge.
+      if (this.readableLength > 0 || this.endHeld) this.scheduleDrain();
+      return;
+    }
+    if (this.pending !== undefined || this.endHeld) this.scheduleDrain();
+    else this.startReader();
+  }
+
+  private startReader(): void {
+    const socket = this.socket;
+    if (this.mode === 'readiness') {
+      if (!this.active) {
+        this.active = true;
+        socket.on('readable', this.onReadable);
+      }
+      // Node starts the OS read itself only the first time a 'readable' listener is added.
+      socket.read(0);
+      return;
+    }
+    if (this.mode === 'leased' && this.hooks !== undefined) {
+      this.startZeroCopy(this.hooks);
+      return;
+    }
+    if (!this.active) {
+      this.active = true;
+      socket.on('data', this.onData);
+    }
+    socket.resume();
+  }
+
+  private startZeroCopy(hooks: LeasedReadHooks): void {
+    const socket = this.socket;
+    if (socket.readableLength > 0) {
+      // Bytes Node buffered in an earlier mode are older than anything the handle reads next.
+      const buffered = socket.read() as Buffer | null;
+      if (buffered !== null) {
+        this.holdBack(buffered, true);
+        this.scheduleDrain();
+        return;
+      }
+    }
+    if (this.readInto === undefined || this.readInto === scratch) {
+      // Reading into scratch is only allowed with credit: take a lease now (the copy will fill it first).
+      if (this.spare === undefined) {
+        const lease = this.takeLease();
+        if (lease === null) return;
+        this.spare = lease;
+      }
+      if (!this.installed) {
+        this.readInto = this.spare;
+        this.spare = undefined;
+        hooks.install(socket, this.readInto, this.onLeasedRead, this.nextReadBuffer);
+        this.installed = true;
+      }
+    }
+    this.active = true;
+    socket.resume();
+  }
+
+  /**
+   * Stops reading into the lease posted for the next read (and drops the spare). The source takes an abandoned
+   * lease back, so the handle must read into scratch from now on.
+   */
+  private abandonPostedLease(): void {
+    this.spare = undefined;
+    if (!this.installed || this.readInto === scratch || this.hooks === undefined) return;
+    const buffer = scratchBuffer();
+    if (this.inReadCallback) {
+      this.next = buffer;
+    } else {
+      this.hooks.retarget(this.socket, buffer);
+      this.readInto = buffer;
+    }
+  }
+
+  private stopReader(): void {
+    this.active = false;
+    const socket = this.socket;
+    socket.pause();
+    socket.off('readable', this.onReadable);
+    socket.off('data', this.onData);
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.drain);
+  }
+
+  /** Hands over bytes that waited (for a lease, or for a mode switch), then the held end, then resumes reading. */
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    if (!this.reading || this.sink === undefined || this.shutting || this.closed) return;
+    if (this.mode === 'readiness') {
+      if (this.readableLength > 0) this.emitReadable();
+      else if (this.endHeld) this.releaseHeldEnd();
+      return;
+    }
+    const chunk = this.pending;
+    if (chunk !== undefined) {
+      this.pending = undefined;
+      if (this.mode === 'leased') this.copyIntoLeases(chunk, true);
+      else this.deliverChunk(chunk);
+      if (this.pending !== undefined || !this.reading || this.shutting || this.closed) return;
+    }
+    if (this.endHeld) this.releaseHeldEnd();
+    else this.startReader();
+  };
+
+  private releaseHeldEnd(): void {
+    this.endHeld = false;
+    this.emitEnded();
+    if (this.closeHeld) {
+      this.closeHeld = false;
+      this.emitClosed();
+    }
+  }
+
+  private readPending(pending: Buffer, size: number | undefined): Buffer {
+    if (size !== undefined && size < pending.length) {
+      this.pending = pending.subarray(size);
+      return pending.subarray(0, size);
+    }
+    this.pending = undefined;
+    const more = size === pending.length ? null : this.read(size === undefined ? undefined : size - pending.length);
+    if (this.endHeld) this.scheduleDrain();
+    return more === null ? pending : Buffer.concat([pending, more]);
+  }
+
+  /** Keeps bytes for later, after any already kept; `owned` says whether `chunk` may be kept without a copy. */
+  private holdBack(chunk: Buffer, owned: boolean): void {
+    if (this.pending === undefined) this.pending = owned ? chunk : Buffer.from(chunk);
+    else this.pending = Buffer.concat([this.pending, chunk]);
+  }
+
+  private takeLease(): Buffer | null {
+    const spare = this.spare;
+    if (spare !== undefined) {
+      this.spare = undefined;
+      return spare;
+    }
+    const lease = this.source?.lease() ?? null;
+    // A zero-length buffer cannot be read into (libuv reports ENOBUFS); treat it as no credit.
+    return lease !== null && lease.length > 0 ? lease : null;
+  }
+
+  /**
+   * Copies `chunk` into leases, one at a time: each is delivered before the next is asked for, as the contract
+   * promises exact-size readers. What cannot go out now (no credit, reading stopped, mode switched inside
+   * `completed`) waits in `pending`, and the socket pauses.
+   */
+  private copyIntoLeases(chunk: Buffer, owned: boolean): void {
+    let offset = 0;
+    while (offset < chunk.length && this.reading && this.mode === 'leased' && !this.shutting && !this.closed) {
+      const lease = this.takeLease();
+      if (lease === null) break;
+      const copied = chunk.copy(lease, 0, offset);
+      offset += copied;
+      this.deliverChunk(lease.subarray(0, copied));
+    }
+    if (offset === chunk.length || this.shutting || this.closed) return;
+    this.holdBack(offset === 0 ? chunk : chunk.subarray(offset), owned);
+    this.socket.pause();
+    // Switched to another mode inside `completed`: the held bytes go out in that mode.
+    if (this.reading && this.mode !== 'leased') this.scheduleDrain();
+  }
+
+  private deliverChunk(chunk: Buffer): void {
+    this.batch.push(chunk);
+    this.deliver(this.batch);
+  }
+
+  private deliver(batch: Buffer[]): void {
+    if (this.held !== undefined) this.flush();
+    if (!this.closed && !this.shutting) this.sink?.completed(batch);
+    batch.length = 0;
+  }
+
+  /** The `onread` callback of the zero-copy path: `buffer` is the lease (or scratch) the handle just filled. */
+  private readonly onLeasedRead = (nread: number, buffer: Buffer): boolean => {
+    this.inReadCallback = true;
+    try {
+      return this.leasedRead(nread, buffer);
+    } finally {
+      this.inReadCallback = false;
+    }
+  };
+
+  private leasedRead(nread: number, buffer: Buffer): boolean {
+    if (this.closed) return false;
+    if (this.shutting) return true;
+    if (this.mode !== 'leased') {
+      // Installed earlier, now serving another mode: do what Node's own read path does.
+      const copy = Buffer.allocUnsafe(nread);
+      buffer.copy(copy, 0, 0, nread);
+      return this.socket.push(copy);
+    }
+    if (buffer === scratch || this.pending !== undefined) {
+      if (this.pending !== undefined) this.holdBack(buffer.subarray(0, nread), false);
+      else this.copyIntoLeases(buffer.subarray(0, nread), false);
+    } else {
+      // This lease now belongs to the reader: the next read must go elsewhere, whatever happens below.
+      this.next = scratchBuffer();
+      this.deliverChunk(buffer.subarray(0, nread));
+    }
+    if (this.closed) return false;
+    if (this.shutting || this.mode !== 'leased') return true;
+    if (this.pending !== undefined) return false;
+    // The completion went out above; only now may the next lease be asked for.
+    const lease = this.takeLease();
+    if (lease === null) return false;
+    this.next = lease;
+    return true;
+  }
+
+  private readonly nextReadBuffer = (): Buffer | undefined => {
+    const next = this.next;
+    this.next = undefined;
+    if (next !== undefined) this.readInto = next;
+    return next;
+  };
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.shutting || this.closed) return;
+    if (this.pending !== undefined) {
+      this.holdBack(chunk, true);
+      this.socket.pause();
+    } else if (this.mode === 'leased') {
+      this.copyIntoLeases(chunk, true);
+    } else {
+      this.deliverChunk(chunk);
+    }
+  };
+
+  private readonly onReadable = (): void => {
+    if (this.mode === 'readiness' && this.reading) this.emitReadable();
+  };
+
+  private readonly onEnd = (): void => {
+    if (this.shutting) return;
+    if (this.pending !== undefined) this.endHeld = true;
+    else this.emitEnded();
+  };
+
+  private readonly onDrain = (): void => {
+    if (this.closed) return;
+    if (this.held !== undefined) this.held.push('writable');
+    else this.sink?.writable();
+  };
+
+  private readonly onError = (error: Error): void => {
+    if (this.error !== undefined) return;
+    const syscall = (error as NodeJS.ErrnoException).syscall;
+    const peer = describeAddress(this.remote ?? this.remoteAddress);
+    const doing = syscall === 'write' ? `write to ${peer}` : syscall === 'read' ? `read from ${peer}` : `I/O with ${peer}`;
+    this.error = toRxloopError(error, doing);
+  };
+
+  private readonly onClose = (): void => {
+    if (this.closed) return;
+    // An orderly close waits until the reader has taken the bytes we still hold.
+    if (!this.shutting && this.error === undefined && (this.pending !== undefined || this.endHeld)) {
+      this.closeHeld = true;
+      return;
+    }
+    this.emitClosed();
+  };
+
+  private emitReadable(): void {
+    if (this.held !== undefined) this.flush();
+    if (!this.closed && !this.shutting) this.sink?.readable();
+  }
+
+  private emitEnded(): void {
+    if (this.closed) return;
+    if (this.held !== undefined) this.held.push('ended');
+    else this.sink?.ended();
+  }
+
+  private readonly emitClosed = (): void => {
+    if (this.closed) return;
+    if (this.held !== undefined) {
+      this.held.push('closed');
+      return;
+    }
+    this.closed = true;
+    this.active = false;
+    this.pending = undefined;
+    this.spare = undefined;
+    this.source = undefined;
+    this.sink?.closed(this.error);
+  };
+
+  private readonly flush = (): void => {
+    const held = this.held;
+    if (held === undefined || this.sink === undefined) return;
+    this.held = undefined;
+    for (const event of held) {
+      if (event === 'ended') this.emitEnded();
+      else if (event === 'writable') this.onDrain();
+      else this.emitClosed();
+    }
+  };
+}
+
+function describeAddress(address: SocketAddress | undefined): string {
+  if (address === undefined) return 'an unknown peer';
+  if (address.kind === 'unix') return address.path === '' ? 'a Unix socket peer' : address.path;
+  return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
