@@ -49,6 +49,11 @@ export type ReadMode = 'readiness' | 'completion' | 'leased';
 /**
  * Supplies the buffers a transport reads into in `'leased'` mode. Returning `null` means "no credit": the
  * transport stops reading until `setReading(true)` is called again.
+ *
+ * A backend keeps at most one buffer from `lease()` posted per transport: it delivers the completion for that
+ * buffer (through `completed`, possibly in a batch with other transports' work) before it asks for the next.
+ * Exact-size readers rely on this to post the unfilled tail of a buffer again after a short read. A posted
+ * buffer that never completes (reading stopped, input ended) is simply abandoned; the source takes it back.
  */
 export interface BufferSource {
   /** The next buffer to read into, or `null` when every buffer is out. */
@@ -225,6 +230,12 @@ export interface Backend {
   readonly name: string;
   /** The clock and timer source that goes with this backend (virtual time for `embedded`). */
   readonly scheduler: SchedulerLike;
+  /**
+   * Runs `callback` once, at the end of the current turn of this backend's loop (after the events being
+   * dispatched now, before the next poll). Writers cork until then so one turn's writes leave together.
+   * `node` uses `process.nextTick`; `embedded` schedules on its scheduler, so virtual time covers it.
+   */
+  endOfTurn(callback: () => void): void;
   /** Opens a listening socket. */
   listen(spec: ListenSpec, sink: AcceptorSink): Acceptor;
   /** Starts connecting. */

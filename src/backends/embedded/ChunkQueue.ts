@@ -30,19 +30,21 @@ export class ChunkQueue {
   }
 
   /**
-   * Moves every queued chunk into `into`, in order, and empties the queue.
+   * Moves queued chunks into `into`, in order, up to `limit` bytes (the last one split if needed).
    *
    * @param into the array to append to
+   * @param limit the most bytes to move (default: all)
    * @returns the number of bytes moved
    */
-  drainInto(into: Buffer[]): number {
-    const moved = this.bytes;
-    const chunks = this.chunks;
-    for (let i = this.head; i < chunks.length; i++) {
-      const chunk = chunks[i]!;
-      into.push(i === this.head && this.offset > 0 ? chunk.subarray(this.offset) : chunk);
+  drainInto(into: Buffer[], limit = Infinity): number {
+    let moved = 0;
+    while (this.bytes > 0 && moved < limit) {
+      const chunk = this.chunks[this.head]!;
+      const size = Math.min(chunk.length - this.offset, limit - moved);
+      into.push(this.offset === 0 && size === chunk.length ? chunk : chunk.subarray(this.offset, this.offset + size));
+      this.consume(size, chunk.length);
+      moved += size;
     }
-    this.clear();
     return moved;
   }
 

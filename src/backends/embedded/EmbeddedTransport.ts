@@ -17,17 +17,18 @@ import type { EmbeddedWire } from './EmbeddedWire.js';
  *   queue. Up to `receiveWindow` queued bytes are "in flight"; the rest count in the writer's `writableLength`.
  * - Each transport delivers its events from one task on the backend's scheduler, scheduled at most once per turn,
  *   so everything written in one turn reaches the reader as one batch.
- * - Read modes: `'completion'` hands every queued chunk (one per segment) in one `completed` batch; `'readiness'`
+ * - Read modes: `'completion'` hands the queued chunks (one per segment, at most a receive window's worth) in one
+ *   `completed` batch; `'readiness'`
  *   calls `readable()` while bytes are queued and the reader makes progress, and `read(n)` spans segments;
  *   `'leased'` copies into one lease at a time (at most one segment per lease) and completes it before asking
  *   for the next.
  * - `end` queues a FIN behind the data: the peer gets `ended()` once it has taken every byte before it.
- * - A transport closes (`closed(undefined)`) when both directions are done: its FIN was taken by the peer (or the
- *   peer stopped reading for good) and it took the peer's FIN (or gave up its input with `close`).
- *   `close` = `end` + give up input: bytes that arrive later are dropped, and the peer's later writes are
- *   discarded silently (a real TCP stack may answer them with a reset; this backend stays quiet so tests are not
- *   racy). Because `closed` waits for the peer to take our FIN, a peer that never reads keeps us open: use
- *   `abort` to close at once.
+ * - A transport closes (`closed(undefined)`) when both directions are done: its bytes and FIN reached the peer's
+ *   receive window (as a kernel would have them; the peer's application may read them later) and it took the
+ *   peer's FIN (or gave up its input with `close`). `close` = `end` + give up input: bytes that arrive later are
+ *   dropped, and the peer's later writes are discarded silently (a real TCP stack may answer them with a reset;
+ *   this backend stays quiet so tests are not racy). A peer that never reads keeps us open only while our
+ *   backlog does not fit its window: use `abort` to close at once.
  * - `abort` drops both queues; the peer gets `closed(ERR_CONNECTION_RESET)` and we get `closed(undefined)`.
  * - Writes after `end`, `close` or `abort` are dropped and return `false`.
  *
@@ -270,6 +271,7 @@ export class EmbeddedTransport implements Transport {
   private consumed(size: number): void {
     this.bytesRead += size;
     this.peer.checkDrain();
+    this.peer.checkDone();
   }
 
   private checkDrain(): void {
@@ -283,7 +285,9 @@ export class EmbeddedTransport implements Transport {
   private checkDone(): void {
     if (this.done || !this.outputEnded) return;
     const peer = this.peer;
-    const outputDone = this.finTaken || peer.inputAbandoned || peer.done;
+    // Like a kernel: our output is done once every byte and the FIN are in the peer's receive window, whether
+    // or not the peer's application has read them yet.
+    const outputDone = this.finTaken || this.writableLength === 0 || peer.inputAbandoned || peer.done;
     const inputDone = this.endedDelivered || this.inputAbandoned;
     if (outputDone && inputDone) this.finish(undefined);
   }
@@ -334,8 +338,10 @@ export class EmbeddedTransport implements Transport {
     try {
       switch (this.mode) {
         case 'completion':
-          this.consumed(this.inbound.drainInto(batch));
+          // One read takes what a kernel's receive buffer could hold (the window); the rest waits for the next turn.
+          this.consumed(this.inbound.drainInto(batch, this.wire.receiveWindow));
           sink.completed(batch);
+          if (this.reading && this.inbound.length > 0) this.schedule();
           break;
         case 'leased':
           this.deliverLeased(sink, batch);

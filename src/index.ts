@@ -1,0 +1,48 @@
+// rxloop: reactor and proactor sockets as RxJS streams.
+
+// Socket factories
+export { listen } from './listen.js';
+export type { ListenOptions, ListeningServer } from './listen.js';
+export { connect } from './connect.js';
+export type { ConnectOptions } from './connect.js';
+export { bind } from './bind.js';
+export type { BindOptions } from './bind.js';
+
+// Connections and datagram sockets
+export { Connection } from './Connection.js';
+export type { ConnectionClosed, ConnectionOptions, DemandState } from './Connection.js';
+export { DatagramSocket } from './DatagramSocket.js';
+export type { Datagram } from './DatagramSocket.js';
+
+// Errors
+export { ErrorCode, RxloopError } from './errors.js';
+export type { RxloopErrorOptions } from './errors.js';
+
+// Backends
+export { defaultBackend } from './backends/defaultBackend.js';
+export { nodeBackend } from './backends/node/nodeBackend.js';
+export type { NodeBackend, NodeBackendOptions } from './backends/node/nodeBackend.js';
+export { embeddedBackend } from './backends/embedded/embedded.js';
+export { EmbeddedBackend } from './backends/embedded/EmbeddedBackend.js';
+export type { EmbeddedBackendOptions } from './backends/embedded/EmbeddedBackendOptions.js';
+export type {
+  Acceptor,
+  AcceptorSink,
+  Backend,
+  BindSpec,
+  BufferSource,
+  ConnectAttempt,
+  ConnectSink,
+  ConnectSpec,
+  DatagramSink,
+  DatagramTransport,
+  ListenSpec,
+  ReadMode,
+  SocketAddress,
+  Transport,
+  TransportFeatures,
+  TransportSink,
+} from './backends/Backend.js';
+
+// Handler context (for topologies and operators that need the connection being served)
+export type { TaskRef } from './HandlerContext.js';

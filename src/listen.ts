@@ -1,0 +1,199 @@
+import { Observable } from 'rxjs';
+import type { TlsOptions } from 'node:tls';
+import type { Backend, SocketAddress, Transport } from './backends/Backend.js';
+import { defaultBackend } from './backends/defaultBackend.js';
+import { Connection, type ConnectionOptions } from './Connection.js';
+import { checkCount, checkEndpoint, invalid } from './validate.js';
+
+/**
+ * What a listening server tells its caller once it is bound, through {@link ListenOptions.onListening}.
+ *
+ * ## Example
+ * ```ts
+ * import { listen } from 'rxloop';
+ *
+ * listen({ port: 0, onListening: (server) => console.log('listening on', server.address) }).subscribe();
+ * ```
+ */
+export interface ListeningServer {
+  /** Where the server listens (with the real port when 0 was asked). */
+  readonly address: SocketAddress;
+  /** Connections open now. */
+  readonly connections: number;
+  /** Connections accepted since the server started. */
+  readonly accepted: number;
+  /** Connections refused because `maxConnections` were open. */
+  readonly refused: number;
+}
+
+/**
+ * Options for {@link listen}. Give `port` (TCP, 0 picks a free port) or `path` (Unix socket).
+ */
+export interface ListenOptions extends ConnectionOptions {
+  /** The address to bind (default: all interfaces, as Node does). Use `'127.0.0.1'` for loopback only. */
+  readonly host?: string;
+  /** The TCP port; 0 lets the operating system choose. */
+  readonly port?: number;
+  /** A Unix socket path. */
+  readonly path?: string;
+  /** The length of the kernel's queue of connections not yet accepted. */
+  readonly backlog?: number;
+  /** TLS server options (`key`, `cert`, ...). The connections are then TLS with the same API. */
+  readonly tls?: TlsOptions;
+  /** The event source (default: the shared `node` backend). */
+  readonly backend?: Backend;
+  /** Open connections allowed at once; further ones are closed as soon as they are accepted (default Infinity). */
+  readonly maxConnections?: number;
+  /** Called once the server is bound, with its address. */
+  readonly onListening?: (server: ListeningServer) => void;
+  /**
+   * Starts a graceful shutdown when aborted: stop accepting, let open connections finish for
+   * `gracePeriod` milliseconds, close those still open, then complete. Unsubscribing instead stops at once.
+   */
+  readonly shutdown?: AbortSignal;
+  /** Milliseconds open connections get to finish after `shutdown` (default 5000; `Infinity` waits for them). */
+  readonly gracePeriod?: number;
+}
+
+/**
+ * A server socket as an Observable: subscribing binds and starts accepting; each accepted connection is
+ * emitted as a {@link Connection}; unsubscribing stops accepting and closes every connection it accepted.
+ *
+ * Errors (address in use, access denied, bad options) go to `error` with a stable code. For a graceful stop,
+ * abort the `shutdown` signal: the Observable completes once every connection has closed or the grace period
+ * is over, and because it completes (rather than being unsubscribed) a `mergeMap` downstream lets running
+ * handlers finish. Unsubscription in RxJS tears the whole chain down at once, so it cannot wait.
+ *
+ * ## Example
+ * ```ts
+ * import { listen } from 'rxloop';
+ * import { mergeMap } from 'rxjs';
+ *
+ * const stop = new AbortController();
+ * listen({ host: '127.0.0.1', port: 0, shutdown: stop.signal, onListening: (s) => console.log(s.address) })
+ *   .pipe(mergeMap((connection) => {
+ *     connection.data$.subscribe({ next: (chunk) => connection.write(chunk), complete: () => connection.close() });
+ *     return connection.closed$;
+ *   }))
+ *   .subscribe({ complete: () => console.log('all connections done') });
+ * process.once('SIGTERM', () => stop.abort());
+ * ```
+ *
+ * @param options where to listen and how
+ * @returns an Observable of accepted connections
+ */
+export function listen(options: ListenOptions): Observable<Connection> {
+  return new Observable<Connection>((subscriber) => {
+    const problem =
+      checkEndpoint('listen', options ?? {}, true) ??
+      checkCount('listen backlog', options.backlog, { min: 1 }) ??
+      checkCount('listen maxConnections', options.maxConnections, { min: 1, infinite: true }) ??
+      checkCount('listen gracePeriod', options.gracePeriod, { infinite: true }) ??
+      (options.onListening !== undefined && typeof options.onListening !== 'function'
+        ? invalid('listen onListening', 'a function', options.onListening)
+        : undefined);
+    if (problem !== undefined) {
+      subscriber.error(problem);
+      return;
+    }
+    const backend = options.backend ?? defaultBackend();
+    const maxConnections = options.maxConnections ?? Infinity;
+    const gracePeriod = options.gracePeriod ?? 5000;
+    const open = new Set<Connection>();
+    const stats = { accepted: 0, refused: 0 };
+    let draining = false;
+    let done = false;
+    const timers: { unsubscribe(): void }[] = [];
+
+    const finishIfDrained = (): void => {
+      if (draining && open.size === 0 && !done) {
+        done = true;
+        subscriber.complete();
+      }
+    };
+
+    const acceptor = backend.listen(
+      {
+        host: options.host,
+        port: options.port,
+        path: options.path,
+        backlog: options.backlog,
+        tls: options.tls,
+      },
+      {
+        listening: (address) => {
+          options.onListening?.({
+            address,
+            get connections() {
+              return open.size;
+            },
+            get accepted() {
+              return stats.accepted;
+            },
+            get refused() {
+              return stats.refused;
+            },
+          });
+        },
+        accepted: (transport: Transport) => {
+          if (draining || done || open.size >= maxConnections) {
+            stats.refused++;
+            transport.attach(ignoringSink);
+            transport.close();
+            return;
+          }
+          stats.accepted++;
+          const connection = new Connection(transport, backend, options);
+          open.add(connection);
+          connection.closed$.subscribe(() => {
+            open.delete(connection);
+            finishIfDrained();
+          });
+          subscriber.next(connection);
+        },
+        failed: (error) => {
+          done = true;
+          subscriber.error(error);
+        },
+      },
+    );
+
+    const beginShutdown = (): void => {
+      if (draining || done) return;
+      draining = true;
+      acceptor.close();
+      finishIfDrained();
+      if (done || gracePeriod === Infinity) return;
+      timers.push(
+        backend.scheduler.schedule(() => {
+          for (const connection of open) connection.close();
+          // A peer that never reads can keep a flushing close open forever: reset what is left.
+          timers.push(backend.scheduler.schedule(() => {
+            for (const connection of open) connection.abort();
+          }, 1000));
+        }, gracePeriod),
+      );
+    };
+    const signal = options.shutdown;
+    if (signal !== undefined) {
+      if (signal.aborted) beginShutdown();
+      else signal.addEventListener('abort', beginShutdown, { once: true });
+    }
+
+    return () => {
+      signal?.removeEventListener('abort', beginShutdown);
+      for (const timer of timers) timer.unsubscribe();
+      if (!draining) acceptor.close();
+      for (const connection of open) connection.close();
+      open.clear();
+    };
+  });
+}
+
+const ignoringSink = {
+  readable: () => undefined,
+  completed: () => undefined,
+  writable: () => undefined,
+  ended: () => undefined,
+  closed: () => undefined,
+};

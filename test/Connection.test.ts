@@ -1,0 +1,212 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes, createHash } from 'node:crypto';
+import { firstValueFrom, filter, toArray, lastValueFrom, take } from 'rxjs';
+import { ErrorCode, RxloopError, type Connection, type DemandState } from '../src/index.js';
+import { backendCases } from './support/backendCases.js';
+import { dial, nextAccepted, readAll, startServer } from './support/sockets.js';
+
+for (const backendCase of backendCases) {
+  const test = suite(`Connection on ${backendCase.name}`);
+
+  test('echo: every byte arrives once, in order', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      peer!.data$.subscribe({ next: (chunk) => peer!.write(chunk), complete: () => peer!.close() });
+      const payload = randomBytes(200_000);
+      const received = readAll(client);
+      for (let i = 0; i < payload.length; i += 7000) client.write(payload.subarray(i, i + 7000));
+      client.end();
+      const echoed = await received;
+      assert.is(echoed.length, payload.length);
+      assert.is(createHash('sha256').update(echoed).digest('hex'), createHash('sha256').update(payload).digest('hex'));
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('half-close: the end of input completes data$ and output stays open', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const request = readAll(peer!);
+      client.write('question');
+      client.end();
+      assert.is((await request).toString(), 'question');
+      assert.ok(peer!.isInputEnded);
+      assert.not.ok(peer!.isOutputEnded);
+      const answer = readAll(client);
+      peer!.write('answer after end of input');
+      peer!.close();
+      assert.is((await answer).toString(), 'answer after end of input');
+      await firstValueFrom(peer!.closed$);
+      await firstValueFrom(client.closed$);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('readiness: readable$ and read(n) take exact sizes', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const records: string[] = [];
+      const done = new Promise<void>((resolve) => {
+        peer!.readable$.subscribe({
+          next: (connection) => {
+            for (;;) {
+              const waiting = connection.demand.readableLength;
+              if (waiting < 4) break;
+              const record = connection.read(4);
+              if (record === null) break;
+              records.push(record.toString());
+            }
+          },
+          complete: () => resolve(),
+        });
+      });
+      client.write('aaaabb');
+      client.write('bbccccdd');
+      client.write('dd');
+      client.end();
+      await done;
+      assert.equal(records, ['aaaa', 'bbbb', 'cccc', 'dddd']);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('one read mode at a time', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const subscription = client.data$.subscribe();
+      const error = await firstValueFrom(client.readable$).catch((e: unknown) => e);
+      assert.instance(error, RxloopError);
+      assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
+      subscription.unsubscribe();
+      client.close();
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('write after close errors with ERR_SOCKET_CLOSED', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      client.close();
+      assert.throws(() => client.write('late'), (e: RxloopError) => e.code === ErrorCode.SOCKET_CLOSED);
+      await firstValueFrom(client.closed$);
+      assert.throws(() => client.write('later'), (e: RxloopError) => e.code === ErrorCode.SOCKET_CLOSED);
+      assert.not.ok(client.isOpen);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('abort resets: the peer sees ERR_CONNECTION_RESET', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const outcome = lastValueFrom(peer!.data$.pipe(toArray())).then(
+        () => 'completed',
+        (e: RxloopError) => e.code,
+      );
+      client.abort();
+      assert.is(await outcome, ErrorCode.CONNECTION_RESET);
+      const closed = await firstValueFrom(peer!.closed$);
+      assert.is(closed.error?.code, ErrorCode.CONNECTION_RESET);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('demand: no reader means no reading; the peer backs up', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const states: DemandState[] = [];
+      peer!.demand$.subscribe((d) => states.push(d));
+      assert.is(states[0]!.reading, false);
+      // Nobody reads the peer: the client's writes back up instead of filling the server's memory.
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      let writes = 0;
+      while (client.write(chunk) && writes < 1000) writes++;
+      assert.ok(writes < 1000, 'the client saw backpressure');
+      await new Promise((r) => setTimeout(r, 50));
+      assert.ok(peer!.demand.readableLength <= 1024 * 1024, `server buffered ${peer!.demand.readableLength} bytes`);
+      // A reader arrives: reading starts and the backlog drains.
+      const drained = firstValueFrom(client.writable$.pipe(filter(() => client.demand.writable)));
+      let received = 0;
+      peer!.data$.subscribe({ next: (c) => (received += c.length), error: () => undefined });
+      await drained;
+      assert.ok(states.some((s) => s.reading), 'demand$ reported reading');
+      assert.ok(received > 0);
+      client.abort();
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('hold pauses reading until released', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const release = peer!.hold();
+      const got: string[] = [];
+      peer!.data$.subscribe((c) => got.push(c.toString()));
+      assert.is(peer!.demand.reading, false);
+      client.write('held');
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(got, []);
+      release();
+      release(); // harmless twice
+      assert.is(peer!.demand.reading, true);
+      await firstValueFrom(peer!.data$.pipe(take(1))).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 30));
+      assert.is(got.join(''), 'held');
+      client.close();
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('closed$ replays to late subscribers and listen counts connections', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      client.close();
+      await lastValueFrom(peer!.data$, { defaultValue: undefined });
+      peer!.close();
+      const closed = await firstValueFrom(peer!.closed$);
+      assert.is(closed.error, undefined);
+      const again = await firstValueFrom(peer!.closed$);
+      assert.is(again, closed);
+      const late: Connection[] = [];
+      peer!.writable$.subscribe({ complete: () => late.push(peer!) });
+      assert.is(late.length, 1);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test.run();
+}

@@ -1,0 +1,199 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, lastValueFrom, mergeMap, toArray, map, Subject } from 'rxjs';
+import { ErrorCode, RxloopError, connect, listen, nodeBackend, type Connection, type ListeningServer } from '../src/index.js';
+import { sendTo } from '../operators/sendTo.js';
+import { readAll, openConnection } from './support/sockets.js';
+
+function listening(options: Parameters<typeof listen>[0]): Promise<{ server: ListeningServer; connections: Subject<Connection>; stop: () => void; done: Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const connections = new Subject<Connection>();
+    let settle: (v: string) => void = () => undefined;
+    const done = new Promise<string>((r) => (settle = r));
+    const subscription = listen({
+      ...options,
+      onListening: (server) => resolve({ server, connections, stop: () => subscription.unsubscribe(), done }),
+    }).subscribe({
+      next: (c) => connections.next(c),
+      error: (e) => {
+        settle('error');
+        reject(e);
+      },
+      complete: () => settle('complete'),
+    });
+  });
+}
+
+test('the bound address is reported, with the real port for port 0', async () => {
+  const { server, stop } = await listening({ host: '127.0.0.1', port: 0 });
+  try {
+    assert.is(server.address.kind, 'inet');
+    if (server.address.kind === 'inet') {
+      assert.ok(server.address.port > 0);
+      assert.is(server.address.address, '127.0.0.1');
+    }
+  } finally {
+    stop();
+  }
+});
+
+test('bad options give ERR_INVALID_ARGUMENT', async () => {
+  const cases: unknown[] = [
+    { port: -1 },
+    { port: 70000 },
+    { port: 1.5 },
+    { port: '80' },
+    {},
+    { port: 0, path: '/tmp/x' },
+    { path: '' },
+    { port: 0, backlog: 0 },
+    { port: 0, maxConnections: 0 },
+    { port: 0, host: '' },
+  ];
+  for (const options of cases) {
+    const error = await firstValueFrom(listen(options as never)).catch((e: unknown) => e);
+    assert.instance(error, RxloopError, JSON.stringify(options));
+    assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT, JSON.stringify(options));
+    assert.match((error as RxloopError).message, /expected/);
+  }
+});
+
+test('an address in use gives ERR_ADDRESS_IN_USE', async () => {
+  const { server, stop } = await listening({ host: '127.0.0.1', port: 0 });
+  try {
+    const port = server.address.kind === 'inet' ? server.address.port : 0;
+    const error = await firstValueFrom(listen({ host: '127.0.0.1', port })).catch((e: unknown) => e);
+    assert.is((error as RxloopError).code, ErrorCode.ADDRESS_IN_USE);
+  } finally {
+    stop();
+  }
+});
+
+test('Unix socket echo through the public API', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rxloop-'));
+  const path = join(dir, 'echo.sock');
+  const { connections, stop, server } = await listening({ path });
+  try {
+    assert.equal(server.address, { kind: 'unix', path });
+    connections.subscribe((c) => c.data$.pipe(sendTo(c)).subscribe());
+    const client = await openConnection({ path });
+    const reply = readAll(client);
+    client.write('over a unix socket');
+    client.end();
+    assert.is((await reply).toString(), 'over a unix socket');
+  } finally {
+    stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('maxConnections refuses extra connections and recovers when they close', async () => {
+  const { connections, server, stop } = await listening({ host: '127.0.0.1', port: 0, maxConnections: 2 });
+  try {
+    const port = server.address.kind === 'inet' ? server.address.port : 0;
+    connections.subscribe((c) => c.data$.pipe(sendTo(c)).subscribe());
+    const a = await openConnection({ host: '127.0.0.1', port });
+    const b = await openConnection({ host: '127.0.0.1', port });
+    await new Promise((r) => setTimeout(r, 20));
+    const c = await openConnection({ host: '127.0.0.1', port });
+    // The third is accepted by the kernel and closed by the server at once.
+    const third = await lastValueFrom(c.data$.pipe(toArray())).then(
+      (chunks) => `ended with ${chunks.length} chunks`,
+      (e: RxloopError) => e.code,
+    );
+    assert.ok(third === 'ended with 0 chunks' || third === ErrorCode.CONNECTION_RESET, third);
+    assert.is(server.refused, 1);
+    assert.is(server.connections, 2);
+    a.close();
+    await firstValueFrom(a.closed$);
+    await new Promise((r) => setTimeout(r, 20));
+    const d = await openConnection({ host: '127.0.0.1', port });
+    const reply = readAll(d);
+    d.write('room again');
+    d.end();
+    assert.is((await reply).toString(), 'room again');
+    b.close();
+  } finally {
+    stop();
+  }
+});
+
+test('graceful shutdown: stop accepting, let connections finish, then complete', async () => {
+  const shutdown = new AbortController();
+  const { connections, server, done } = await listening({ host: '127.0.0.1', port: 0, shutdown: shutdown.signal, gracePeriod: 5000 });
+  const port = server.address.kind === 'inet' ? server.address.port : 0;
+  connections.subscribe((c) => c.data$.pipe(sendTo(c)).subscribe());
+  const client = await openConnection({ host: '127.0.0.1', port });
+  const reply = readAll(client);
+  await new Promise((r) => setTimeout(r, 20));
+  shutdown.abort();
+  // New connections are refused once shutdown began...
+  const refused = await openConnection({ host: '127.0.0.1', port }).then(() => 'connected', (e: RxloopError) => e.code);
+  assert.is(refused, ErrorCode.CONNECT_REFUSED);
+  // ...while the open one still works and finishes on its own terms.
+  client.write('finishing');
+  client.end();
+  assert.is((await reply).toString(), 'finishing');
+  assert.is(await done, 'complete');
+});
+
+test('graceful shutdown closes connections still open after the grace period', async () => {
+  const shutdown = new AbortController();
+  const { connections, server, done } = await listening({ host: '127.0.0.1', port: 0, shutdown: shutdown.signal, gracePeriod: 50 });
+  const port = server.address.kind === 'inet' ? server.address.port : 0;
+  connections.subscribe((c) => c.data$.subscribe());
+  const client = await openConnection({ host: '127.0.0.1', port });
+  const input = readAll(client);
+  await new Promise((r) => setTimeout(r, 20));
+  shutdown.abort();
+  assert.is(await done, 'complete');
+  // The server closed its side: the client sees the end of its input.
+  assert.is((await input).length, 0);
+  assert.ok(client.isInputEnded);
+  client.close();
+});
+
+test('unsubscribing stops accepting and closes accepted connections', async () => {
+  const { connections, server, stop } = await listening({ host: '127.0.0.1', port: 0 });
+  const port = server.address.kind === 'inet' ? server.address.port : 0;
+  const accepted = firstValueFrom(connections);
+  const client = await openConnection({ host: '127.0.0.1', port });
+  await accepted;
+  stop();
+  await lastValueFrom(client.data$, { defaultValue: undefined }).catch(() => undefined);
+  assert.ok(client.isInputEnded, 'the server closed its side');
+  client.close();
+  await firstValueFrom(client.closed$);
+  const refused = await openConnection({ host: '127.0.0.1', port }).then(() => 'connected', (e: RxloopError) => e.code);
+  assert.is(refused, ErrorCode.CONNECT_REFUSED);
+});
+
+test('many connections through one listen, handled with mergeMap', async () => {
+  const backend = nodeBackend();
+  const { server, stop } = await new Promise<{ server: ListeningServer; stop: () => void }>((resolve) => {
+    const subscription = listen({ host: '127.0.0.1', port: 0, backend, onListening: (s) => resolve({ server: s, stop: () => subscription.unsubscribe() }) })
+      .pipe(mergeMap((c) => c.data$.pipe(map((chunk) => Buffer.from(chunk.toString().toUpperCase())), sendTo(c))))
+      .subscribe();
+  });
+  try {
+    const port = server.address.kind === 'inet' ? server.address.port : 0;
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const client = await openConnection({ host: '127.0.0.1', port, backend });
+        const reply = readAll(client);
+        client.write(`client ${i}`);
+        client.end();
+        return (await reply).toString();
+      }),
+    );
+    assert.equal(replies, Array.from({ length: 20 }, (_, i) => `CLIENT ${i}`));
+    assert.is(server.accepted, 20);
+  } finally {
+    stop();
+  }
+});
+
+test.run();
