@@ -1,0 +1,152 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { Connection } from '../src/Connection.js';
+
+/** What {@link sendTo} does with the connection when its source completes. */
+export type SendToCompletion = 'close' | 'end' | 'none';
+
+/** Options for {@link sendTo}. */
+export interface SendToOptions {
+  /**
+   * When the source completes: `'close'` flushes and closes the connection (default), `'end'` half-closes
+   * output, `'none'` leaves it open.
+   */
+  readonly onComplete?: SendToCompletion;
+  /**
+   * Connections whose reading pauses while this one's write buffer is over its high-water mark (default: the
+   * connection itself, right when the written values derive from its input). A proxy passes the other side,
+   * so a slow target slows the client, not our memory; a client that uploads while it reads replies passes
+   * `[]`, so that two peers writing at once cannot deadlock.
+   */
+  readonly pause?: readonly Connection[];
+}
+
+/**
+ * Writes every value from the source to `connection`, and emits nothing.
+ *
+ * - **Batching**: an array value is written as one batch (one system call); single values written in the same
+ *   turn of the event loop are corked together and leave in one `writev` at the end of the turn.
+ * - **Backpressure**: when the connection's write buffer goes over its high-water mark, reading pauses on the
+ *   `pause` connections until it drains, so an echo or a proxy never buffers without bound.
+ * - **Completion**: when the source completes, the connection is closed (or ended) after the queued bytes, and
+ *   the returned Observable completes once the connection has closed. A write to a closed connection errors
+ *   with `ERR_SOCKET_CLOSED`. A source error is passed on after the connection is closed.
+ *
+ * ## Example
+ * ```ts
+ * import { listen } from 'rxloop';
+ * import { lines, encodeLines, sendTo } from 'rxloop/operators';
+ * import { map, mergeMap } from 'rxjs';
+ *
+ * // A line-based upper-casing server.
+ * listen({ host: '127.0.0.1', port: 7008 }).pipe(
+ *   mergeMap((connection) => connection.data$.pipe(
+ *     lines(),
+ *     map((line) => line.toString().toUpperCase()),
+ *     encodeLines(),
+ *     sendTo(connection),
+ *   )),
+ * ).subscribe();
+ * ```
+ *
+ * @param connection where to write
+ * @param options what to do on completion, which connections to pause on backlog
+ * @returns an operator that writes and emits nothing
+ */
+export function sendTo<T extends Uint8Array | string | readonly (Uint8Array | string)[]>(
+  connection: Connection,
+  options: SendToOptions = {},
+): OperatorFunction<T, never> {
+  const onComplete = options.onComplete ?? 'close';
+  const pauseTargets = options.pause ?? [connection];
+  return (source) =>
+    new Observable<never>((subscriber) => {
+      let corked = false;
+      let releases: (() => void)[] | undefined;
+      let drainWatch: { unsubscribe(): void } | undefined;
+      let closedWatch: { unsubscribe(): void } | undefined;
+
+      const uncork = (): void => {
+        if (!corked) return;
+        corked = false;
+        connection.uncork();
+      };
+
+      const onBacklog = (): void => {
+        if (releases !== undefined) return;
+        // What we write derives from what the pause targets read (by default our own input, as in an echo or a
+        // request/response protocol): stop feeding the backlog until the drain.
+        releases = pauseTargets.map((target) => target.hold());
+        drainWatch = connection.writable$.subscribe(() => {
+          if (connection.demand.writable) releaseHolds();
+        });
+      };
+
+      const releaseHolds = (): void => {
+        drainWatch?.unsubscribe();
+        drainWatch = undefined;
+        const held = releases;
+        releases = undefined;
+        if (held !== undefined) for (const release of held) release();
+      };
+
+      const write = (value: Uint8Array | string | readonly (Uint8Array | string)[]): void => {
+        if (typeof value === 'string' || value instanceof Uint8Array) {
+          if (!corked) {
+            corked = true;
+            connection.cork();
+            connection.backend.endOfTurn(uncork);
+          }
+          if (!connection.write(value)) onBacklog();
+          return;
+        }
+        const batch = value as readonly (Uint8Array | string)[];
+        if (batch.length === 0) return;
+        if (batch.length === 1) {
+          if (!connection.write(batch[0]!)) onBacklog();
+          return;
+        }
+        let ok = true;
+        connection.cork();
+        try {
+          for (let i = 0; i < batch.length; i++) ok = connection.write(batch[i]!) && ok;
+        } finally {
+          connection.uncork();
+        }
+        if (!ok) onBacklog();
+      };
+
+      const finish = (error: unknown): void => {
+        uncork();
+        releaseHolds();
+        if (onComplete === 'close') connection.close();
+        else if (onComplete === 'end') connection.end();
+        if (error !== undefined) {
+          subscriber.error(error);
+          return;
+        }
+        if (onComplete === 'close') closedWatch = connection.closed$.subscribe(() => subscriber.complete());
+        else subscriber.complete();
+      };
+
+      const inner = source.subscribe({
+        next: (value) => {
+          if (subscriber.closed) return;
+          try {
+            write(value);
+          } catch (error) {
+            // The teardown below unsubscribes the source and releases what we hold.
+            subscriber.error(error);
+          }
+        },
+        error: (error) => finish(error),
+        complete: () => finish(undefined),
+      });
+
+      return () => {
+        inner.unsubscribe();
+        uncork();
+        releaseHolds();
+        closedWatch?.unsubscribe();
+      };
+    });
+}
