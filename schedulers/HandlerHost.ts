@@ -1,0 +1,208 @@
+import { EMPTY, Observable, from, type ObservableInput, type Subscription } from 'rxjs';
+import type { Connection } from '../src/Connection.js';
+import { ErrorCode, RxloopError } from '../src/errors.js';
+import { runInHandlerContext, type TaskRunner } from '../src/HandlerContext.js';
+import type { ReactorScheduler } from './ReactorScheduler.js';
+import type { ReactorStats, ServerEvent } from './Topology.js';
+
+/**
+ * A protocol handler: the default export of a handler module. It gets one connection and returns the
+ * pipeline that serves it; the connection is closed when the pipeline completes, errors, or is unsubscribed.
+ *
+ * ## Example
+ * ```ts
+ * // echo.ts
+ * import type { Connection } from 'rxloop';
+ * import { sendTo } from 'rxloop/operators';
+ *
+ * export default function echo(connection: Connection) {
+ *   return connection.data$.pipe(sendTo(connection));
+ * }
+ * ```
+ */
+export type Handler = (connection: Connection) => ObservableInput<unknown>;
+
+/** Options for a {@link HandlerHost}. @internal */
+export interface HandlerHostOptions {
+  /** The reactor's name in stats and events. */
+  readonly reactor: string;
+  /** The handler to run per connection. */
+  readonly handler: Handler;
+  /** The reactor's scheduler (counts its tasks as events). */
+  readonly scheduler?: ReactorScheduler;
+  /** Where `offload` sends tasks (inline when absent). */
+  readonly taskRunner?: TaskRunner;
+  /** Bytes one connection may dispatch per turn of the loop before it is paused until the next turn. */
+  readonly bytesPerTurn?: number;
+  /** Told of handler errors. */
+  readonly onEvent?: (event: ServerEvent) => void;
+}
+
+/**
+ * Runs a handler over a stream of connections on one reactor: calls the handler per connection inside the
+ * handler context (so `offload` finds its task runner), closes each connection when its pipeline ends,
+ * contains handler errors to their connection, enforces the per-turn fairness budget, and keeps the
+ * reactor's counters.
+ *
+ * @internal
+ */
+export class HandlerHost {
+  private readonly options: HandlerHostOptions;
+  private readonly open = new Set<Connection>();
+  private accepted = 0;
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
+  private completions = 0;
+  private handlerErrors = 0;
+  private turn = 0;
+  private turnScheduled = false;
+  private readonly paused: (() => void)[] = [];
+
+  constructor(options: HandlerHostOptions) {
+    this.options = options;
+  }
+
+  /** Connections open now. */
+  get connections(): ReadonlySet<Connection> {
+    return this.open;
+  }
+
+  /** This reactor's counters now. */
+  stats(extra: Partial<ReactorStats> = {}): ReactorStats {
+    let bytesIn = this.closedBytesIn;
+    let bytesOut = this.closedBytesOut;
+    for (const connection of this.open) {
+      bytesIn += connection.bytesRead;
+      bytesOut += connection.bytesWritten;
+    }
+    return {
+      reactor: this.options.reactor,
+      connections: this.open.size,
+      accepted: this.accepted,
+      bytesIn,
+      bytesOut,
+      events: this.completions + (this.options.scheduler?.tasksRun ?? 0),
+      handlerErrors: this.handlerErrors,
+      ...extra,
+    };
+  }
+
+  /**
+   * Serves every connection of `connections$`. The returned Observable completes when the source has completed
+   * and every handler has finished; unsubscribing stops every handler and closes every connection.
+   */
+  serve(connections$: Observable<Connection>): Observable<never> {
+    return new Observable<never>((subscriber) => {
+      const handlers = new Set<Subscription>();
+      let sourceDone = false;
+      const finishIfIdle = (): void => {
+        if (sourceDone && handlers.size === 0) subscriber.complete();
+      };
+      const source = connections$.subscribe({
+        next: (connection) => {
+          let subscription: Subscription | undefined;
+          let ended = false;
+          subscription = this.run(connection, () => {
+            ended = true;
+            if (subscription !== undefined) handlers.delete(subscription);
+            finishIfIdle();
+          });
+          if (!ended) handlers.add(subscription);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true;
+          finishIfIdle();
+        },
+      });
+      return () => {
+        source.unsubscribe();
+        for (const handler of handlers) handler.unsubscribe();
+        handlers.clear();
+      };
+    });
+  }
+
+  private run(connection: Connection, done: () => void): Subscription {
+    this.accepted++;
+    this.open.add(connection);
+    this.meter(connection);
+    connection.closed$.subscribe(() => {
+      this.open.delete(connection);
+      this.closedBytesIn += connection.bytesRead;
+      this.closedBytesOut += connection.bytesWritten;
+      connection.setMeter(undefined);
+    });
+    let pipeline: Observable<unknown>;
+    try {
+      pipeline = runInHandlerContext({ connection, taskRunner: this.options.taskRunner }, () =>
+        from(this.options.handler(connection)),
+      );
+    } catch (error) {
+      this.report(error);
+      connection.close();
+      pipeline = EMPTY;
+    }
+    let finished = false;
+    const subscription = pipeline.subscribe({
+      error: (error) => {
+        this.report(error);
+        finished = true;
+        connection.close();
+        done();
+      },
+      complete: () => {
+        finished = true;
+        connection.close();
+        done();
+      },
+    });
+    subscription.add(() => {
+      if (!finished) connection.close();
+    });
+    return subscription;
+  }
+
+  /** Pauses a connection that dispatched more than its share of bytes this turn until the next turn. */
+  private meter(connection: Connection): void {
+    const budget = this.options.bytesPerTurn ?? 256 * 1024;
+    let turn = -1;
+    let bytes = 0;
+    connection.setMeter((n) => {
+      this.completions++;
+      if (turn !== this.turn) {
+        turn = this.turn;
+        bytes = 0;
+      }
+      bytes += n;
+      if (bytes > budget) {
+        bytes = -Infinity; // one hold per turn is enough
+        this.paused.push(connection.hold());
+        this.scheduleTurn();
+      } else if (!this.turnScheduled) {
+        this.scheduleTurn();
+      }
+    });
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => {
+      this.turnScheduled = false;
+      this.turn++;
+      for (const release of this.paused.splice(0)) release();
+    });
+  }
+
+  private report(error: unknown): void {
+    this.handlerErrors++;
+    const coded = error instanceof RxloopError ? error : undefined;
+    this.options.onEvent?.({
+      type: 'handler-error',
+      reactor: this.options.reactor,
+      code: coded?.code ?? ErrorCode.TASK_FAILED,
+      message: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

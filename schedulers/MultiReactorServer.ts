@@ -1,0 +1,358 @@
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { Subject, exhaustMap, from, interval, startWith, type Observable } from 'rxjs';
+import type { SocketAddress } from '../src/backends/Backend.js';
+import { toSocketAddress } from '../src/backends/node/toSocketAddress.js';
+import { ErrorCode, RxloopError, toRxloopError } from '../src/errors.js';
+import { checkCount, checkEndpoint, describe } from '../src/validate.js';
+import type { MultiReactorOptions } from './multiReactor.js';
+import { SubReactorProcess } from './SubReactorProcess.js';
+import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
+
+/** Sockets the main process holds while no sub-reactor can take them (all restarting); more are refused. */
+const MAX_WAITING = 1024;
+/** How long a stats request waits for a sub-reactor's answer. */
+const STATS_TIMEOUT = 1000;
+/** After the stop deadline, how long sub-reactors get to close and exit before they are killed. */
+const EXIT_GRACE = 3000;
+
+const ignore = (): void => undefined;
+
+/** A multi-reactor's options with the defaults applied. */
+type MultiReactorSettings = Required<MultiReactorOptions>;
+
+/**
+ * The main process of a running multi-reactor: starts the sub-reactor processes, owns the listening socket,
+ * hands accepted sockets over (acceptor mode) or hands the listening socket itself over (shared mode),
+ * replaces sub-reactors that die, merges their stats and stops them all.
+ *
+ * @internal
+ */
+export class MultiReactorServer implements Server {
+  readonly stats$: Observable<ServerStats>;
+  readonly events$: Observable<ServerEvent>;
+  private readonly events = new Subject<ServerEvent>();
+  private readonly handlerModule: string;
+  private readonly options: ServeOptions;
+  private readonly settings: MultiReactorSettings;
+  private readonly subs: SubReactorProcess[] = [];
+  /** Deaths of each slot's sub-reactors soon after their start, in a row (crash-loop back-off). */
+  private readonly strikes: number[] = [];
+  private readonly restartTimers = new Set<ReturnType<typeof setTimeout>>();
+  /** The main process's copy of the listening socket, while it has one. */
+  private listener: NetServer | undefined;
+  private bound: SocketAddress | undefined;
+  private readonly waiting: Socket[] = [];
+  private cursor = 0;
+  private accepted = 0;
+  private handedOff = 0;
+  private closing = false;
+  private stopped: Promise<void> | undefined;
+  /** Replacements run one at a time, so two of them never race to re-bind the address. */
+  private restarts: Promise<void> = Promise.resolve();
+  private readonly onStopped: () => void;
+
+  private constructor(handlerModule: string, options: ServeOptions, settings: MultiReactorSettings, onStopped: () => void) {
+    this.handlerModule = handlerModule;
+    this.options = options;
+    this.settings = settings;
+    this.onStopped = onStopped;
+    this.events$ = this.events.asObservable();
+    this.stats$ = interval(options.statsInterval ?? 1000).pipe(
+      startWith(0),
+      exhaustMap(() => from(this.snapshot())),
+    );
+  }
+
+  /**
+   * Starts the sub-reactors, then listens; resolves once every sub-reactor runs and the address is bound.
+   *
+   * @param handlerModule the handler module's URL
+   * @param options where to listen
+   * @param settings the multi-reactor's settings
+   * @param onStopped called once the server has stopped
+   */
+  static async start(
+    handlerModule: string,
+    options: ServeOptions,
+    settings: MultiReactorSettings,
+    onStopped: () => void,
+  ): Promise<MultiReactorServer> {
+    const problem = checkOptions(options, settings);
+    if (problem !== undefined) throw problem;
+    const server = new MultiReactorServer(handlerModule, options, settings, onStopped);
+    await server.open();
+    return server;
+  }
+
+  get address(): SocketAddress {
+    return this.bound!;
+  }
+
+  /** The live sub-reactors' names and process ids. */
+  subReactors(): { reactor: string; pid: number }[] {
+    return this.subs.flatMap((sub) => (sub.hasExited || sub.pid === undefined ? [] : [{ reactor: sub.reactor, pid: sub.pid }]));
+  }
+
+  stop({ deadline = 5000 }: { readonly deadline?: number } = {}): Promise<void> {
+    const problem = checkCount('stop deadline', deadline);
+    if (problem !== undefined) return Promise.reject(problem);
+    this.stopped ??= this.shutdown(deadline);
+    return this.stopped;
+  }
+
+  private async open(): Promise<void> {
+    for (let i = 0; i < this.settings.reactors; i++) this.spawn(i);
+    try {
+      await Promise.all(this.subs.map((sub) => sub.ready));
+      const listener = await this.listen(this.options.port);
+      this.listener = listener;
+      this.bound = toSocketAddress(listener.address());
+      if (this.settings.accept === 'shared') {
+        await Promise.all(this.subs.map((sub) => sub.giveServer(listener)));
+        this.releaseListener();
+      }
+    } catch (error) {
+      this.closing = true;
+      this.listener?.close();
+      for (const sub of this.subs) sub.kill();
+      await Promise.all(this.subs.map((sub) => sub.exited));
+      throw error;
+    }
+  }
+
+  private spawn(slot: number): SubReactorProcess {
+    const { settings, options } = this;
+    const max = options.maxConnections ?? Infinity;
+    const sub = new SubReactorProcess(
+      {
+        reactor: `sub-${slot}`,
+        handlerModule: this.handlerModule,
+        // In shared mode nobody sees all connections, so each sub-reactor takes its share of the limit.
+        maxConnections: settings.accept === 'shared' && max !== Infinity ? Math.ceil(max / settings.reactors) : null,
+        pauseReadingOnWriteBacklog: options.pauseReadingOnWriteBacklog,
+      },
+      (event) => this.events.next(event),
+    );
+    this.subs[slot] = sub;
+    void sub.exited.then((exit) => this.exited(slot, sub, exit.exitCode, exit.signal));
+    return sub;
+  }
+
+  private exited(slot: number, sub: SubReactorProcess, exitCode: number | null, signal: string | null): void {
+    if (this.closing || this.subs[slot] !== sub) return;
+    this.events.next({ type: 'reactor-exit', reactor: sub.reactor, exitCode, signal });
+    if (!this.settings.restart) return;
+    const strikes = Date.now() - sub.startedAt < 1000 ? (this.strikes[slot] ?? 0) + 1 : 0;
+    this.strikes[slot] = strikes;
+    // A sub-reactor that keeps dying at start (a handler that throws on load) is retried ever more slowly.
+    const delay = strikes <= 1 ? 0 : Math.min(5000, 250 * 2 ** (strikes - 2));
+    const timer = setTimeout(() => {
+      this.restartTimers.delete(timer);
+      this.restarts = this.restarts.then(() => this.replace(slot)).catch(ignore);
+    }, delay);
+    this.restartTimers.add(timer);
+  }
+
+  private async replace(slot: number): Promise<void> {
+    if (this.closing) return;
+    const sub = this.spawn(slot);
+    try {
+      await sub.ready;
+    } catch {
+      return; // its exit schedules the next try
+    }
+    if (this.closing) return;
+    if (this.settings.accept === 'shared') {
+      const server = await this.listeningCopy(sub);
+      try {
+        if (server === undefined || this.closing) {
+          sub.kill();
+          return;
+        }
+        await sub.giveServer(server);
+      } finally {
+        // A borrowed or new copy only travels through here: keeping it would make this process accept.
+        if (server !== undefined && server !== this.listener) server.close();
+      }
+    }
+    this.events.next({ type: 'reactor-restart', reactor: sub.reactor });
+    this.dispatchWaiting();
+  }
+
+  /**
+   * A copy of the listening socket for a new sub-reactor: the main process's own, or one borrowed from a
+   * running sub-reactor, or (when every holder died and the socket is gone) a new one on the same address.
+   */
+  private async listeningCopy(newcomer: SubReactorProcess): Promise<NetServer | undefined> {
+    if (this.listener !== undefined) return this.listener;
+    for (const sub of this.subs) {
+      if (sub === newcomer) continue;
+      const borrowed = await sub.borrowServer((server) => this.prepare(server));
+      if (borrowed !== undefined) return borrowed;
+    }
+    // Binding the same port again fails only if another process took it in the gap; the newcomer is then
+    // stopped, which shows as its 'reactor-exit', and the next try comes with the crash-loop back-off.
+    const address = this.bound;
+    return this.listen(address?.kind === 'inet' ? address.port : this.options.port).catch(() => undefined);
+  }
+
+  private listen(port: number | undefined): Promise<NetServer> {
+    const { host, path, backlog } = this.options;
+    const server = createServer();
+    this.prepare(server);
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error): void => {
+        server.close();
+        reject(toRxloopError(error, `listen on ${path ?? `${host ?? 'every interface'}:${String(port)}`}`));
+      };
+      server.once('error', failed);
+      server.listen(path !== undefined ? { path, backlog } : { host, port, backlog }, () => {
+        server.off('error', failed);
+        resolve(server);
+      });
+    });
+  }
+
+  /** Gives a listening socket in this process the accept settings of rxloop, and hands what it accepts on. */
+  private prepare(server: NetServer): void {
+    const settings = server as NetServer & { pauseOnConnect: boolean; allowHalfOpen: boolean; noDelay: boolean };
+    settings.pauseOnConnect = true;
+    settings.allowHalfOpen = true;
+    settings.noDelay = true;
+    server.on('connection', this.accept);
+    server.on('error', ignore);
+  }
+
+  /**
+   * Closes the main process's copy of the listening socket once every sub-reactor has its own, so that in
+   * shared mode the main process accepts nothing (a listening copy here would win most accept races). A Unix
+   * socket keeps it: closing the copy that bound the path unlinks the path, and nobody could connect.
+   */
+  private releaseListener(): void {
+    if (this.options.path !== undefined && !this.closing) return;
+    this.listener?.close();
+    this.listener = undefined;
+  }
+
+  private readonly accept = (socket: Socket): void => {
+    socket.on('error', ignore);
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.accepted++;
+    if (this.settings.accept === 'acceptor' && this.load() >= (this.options.maxConnections ?? Infinity)) {
+      socket.destroy();
+      return;
+    }
+    this.dispatch(socket);
+  };
+
+  private dispatch(socket: Socket): void {
+    if (socket.destroyed) return;
+    const sub = this.pick();
+    if (sub !== undefined) {
+      this.handedOff++;
+      sub.handOff(socket);
+    } else if (this.waiting.length < MAX_WAITING) {
+      this.waiting.push(socket);
+    } else {
+      socket.destroy();
+    }
+  }
+
+  private dispatchWaiting(): void {
+    while (this.waiting.length > 0 && this.pick() !== undefined) this.dispatch(this.waiting.shift()!);
+  }
+
+  /** The next sub-reactor by the balancing rule, or `undefined` when none can take a connection now. */
+  private pick(): SubReactorProcess | undefined {
+    const subs = this.subs;
+    const n = subs.length;
+    let best: SubReactorProcess | undefined;
+    let bestAt = 0;
+    for (let k = 0; k < n; k++) {
+      const at = (this.cursor + k) % n;
+      const sub = subs[at]!;
+      if (!sub.accepting) continue;
+      if (this.settings.balance === 'round-robin') {
+        best = sub;
+        bestAt = at;
+        break;
+      }
+      if (best === undefined || sub.load < best.load) {
+        best = sub;
+        bestAt = at;
+      }
+    }
+    // Ties in least-connections go round-robin too, so an idle server spreads its first connections.
+    if (best !== undefined) this.cursor = (bestAt + 1) % n;
+    return best;
+  }
+
+  private load(): number {
+    let total = this.waiting.length;
+    for (const sub of this.subs) if (!sub.hasExited) total += sub.load;
+    return total;
+  }
+
+  private async snapshot(): Promise<ServerStats> {
+    const answers = await Promise.all(this.subs.map((sub) => sub.stats(STATS_TIMEOUT)));
+    const reactors: ReactorStats[] = [];
+    if (this.settings.accept === 'acceptor') {
+      reactors.push({
+        reactor: 'acceptor',
+        connections: this.waiting.length,
+        accepted: this.accepted,
+        bytesIn: 0,
+        bytesOut: 0,
+        events: this.handedOff,
+        handlerErrors: 0,
+      });
+    }
+    answers.forEach((stats, slot) => reactors.push(stats ?? idle(this.subs[slot]!.reactor)));
+    return { at: Date.now(), reactors };
+  }
+
+  private async shutdown(deadline: number): Promise<void> {
+    this.closing = true;
+    for (const timer of this.restartTimers) clearTimeout(timer);
+    this.restartTimers.clear();
+    this.releaseListener();
+    for (const socket of this.waiting.splice(0)) socket.destroy();
+    for (const sub of this.subs) {
+      if (sub.accepting) sub.stop(deadline);
+      else sub.kill();
+    }
+    const killer = setTimeout(() => {
+      for (const sub of this.subs) sub.kill();
+    }, deadline + EXIT_GRACE);
+    await Promise.all(this.subs.map((sub) => sub.exited));
+    clearTimeout(killer);
+    this.events.complete();
+    this.onStopped();
+  }
+}
+
+/** Stats for a sub-reactor that is not running (being replaced) or did not answer in time. */
+function idle(reactor: string): ReactorStats {
+  return { reactor, connections: 0, accepted: 0, bytesIn: 0, bytesOut: 0, events: 0, handlerErrors: 0 };
+}
+
+function checkOptions(options: ServeOptions, settings: MultiReactorSettings): RxloopError | undefined {
+  const problem =
+    checkEndpoint('serve', options, true) ??
+    checkCount('serve backlog', options.backlog, { min: 1 }) ??
+    checkCount('serve maxConnections', options.maxConnections, { min: 1, infinite: true }) ??
+    checkCount('serve statsInterval', options.statsInterval, { min: 1 });
+  if (problem !== undefined) return problem;
+  if (options.tls !== undefined) {
+    return new RxloopError(ErrorCode.INVALID_ARGUMENT,
+      `multiReactor (accept: '${settings.accept}') expected a plain TCP or Unix server, got tls options: TLS is not supported by the multi-reactor yet`);
+  }
+  if (options.backend !== undefined) {
+    return new RxloopError(ErrorCode.INVALID_ARGUMENT,
+      `multiReactor expected no backend option (its sub-reactors run the node backend in their own processes), got ${describe(options.backend.name)}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,46 @@
+import type { ReactorStats, ServerEvent } from './Topology.js';
+
+/**
+ * What a sub-reactor process is told at start, as JSON in its first argument. It travels in `argv` rather
+ * than as a message because IPC messages that arrive before the child's module has attached its `'message'`
+ * listener are dropped.
+ *
+ * @internal
+ */
+export interface SubReactorConfig {
+  /** The reactor's name in stats and events (`'sub-0'`, `'sub-1'`, ...). */
+  readonly reactor: string;
+  /** The handler module, as an absolute URL. */
+  readonly handlerModule: string;
+  /** Connections this sub-reactor keeps open at most (`null`: no limit). */
+  readonly maxConnections: number | null;
+  /** Passed to every adopted `Connection`. */
+  readonly pauseReadingOnWriteBacklog: boolean | undefined;
+}
+
+/**
+ * Messages from the main process to a sub-reactor. `connection` and `server` carry a handle (the accepted
+ * socket, the shared listening socket) as the second argument of `send`.
+ *
+ * @internal
+ */
+export type ToSubReactor =
+  | { readonly type: 'connection' }
+  | { readonly type: 'server' }
+  | { readonly type: 'lend-server' }
+  | { readonly type: 'stats'; readonly id: number }
+  | { readonly type: 'stop'; readonly deadline: number };
+
+/**
+ * Messages from a sub-reactor to the main process. `server` carries the listening socket back (when the main
+ * process needs a copy to give a replacement sub-reactor), or no handle when this sub-reactor has none.
+ *
+ * @internal
+ */
+export type FromSubReactor =
+  | { readonly type: 'ready' }
+  | { readonly type: 'failed'; readonly code: string; readonly message: string }
+  | { readonly type: 'load'; readonly connections: number; readonly adopted: number }
+  | { readonly type: 'stats'; readonly id: number; readonly stats: ReactorStats }
+  | { readonly type: 'event'; readonly event: ServerEvent }
+  | { readonly type: 'server' };

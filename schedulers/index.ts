@@ -1,0 +1,25 @@
+// rxloop/schedulers: topologies that run one handler module, and the reactor scheduler.
+
+// Serving a handler module
+export { serve } from './serve.js';
+export type { Handler } from './HandlerHost.js';
+export type {
+  ReactorStats,
+  ServeListenOptions,
+  ServeOptions,
+  Server,
+  ServerEvent,
+  ServerStats,
+  Topology,
+} from './Topology.js';
+
+// Topologies
+export { singleReactor, SingleReactor } from './singleReactor.js';
+export { pooledReactor, PooledReactor } from './pooledReactor.js';
+export type { PooledReactorOptions } from './pooledReactor.js';
+export { multiReactor, MultiReactor } from './multiReactor.js';
+export type { MultiReactorOptions } from './multiReactor.js';
+
+// The reactor's RxJS scheduler
+export { ReactorScheduler } from './ReactorScheduler.js';
+export type { ReactorSchedulerOptions } from './ReactorScheduler.js';

@@ -1,0 +1,128 @@
+import { availableParallelism } from 'node:os';
+import { ErrorCode, RxloopError } from '../src/errors.js';
+import { describe } from '../src/validate.js';
+import { MultiReactorServer } from './MultiReactorServer.js';
+import type { ServeOptions, Server, Topology } from './Topology.js';
+
+/** Options for {@link multiReactor}. */
+export interface MultiReactorOptions {
+  /** How many sub-reactor processes to run (default `os.availableParallelism()`, at least 1). */
+  readonly reactors?: number;
+  /**
+   * Who accepts connections:
+   * - `'acceptor'` (default): the main process accepts and hands each socket to a sub-reactor, which lets it
+   *   balance by `balance` and enforce `maxConnections` for the whole server;
+   * - `'shared'` (nginx-style): every sub-reactor accepts on the same listening socket itself, with no
+   *   per-connection hand-off; the kernel decides who gets each connection, and `maxConnections` is split
+   *   evenly between sub-reactors.
+   */
+  readonly accept?: 'acceptor' | 'shared';
+  /**
+   * How the acceptor picks a sub-reactor (acceptor mode only): `'round-robin'` (default) or
+   * `'least-connections'` (by the counts the sub-reactors report, plus the sockets on their way to them).
+   */
+  readonly balance?: 'round-robin' | 'least-connections';
+  /** Start a new sub-reactor in place of one that dies (default `true`). */
+  readonly restart?: boolean;
+}
+
+/**
+ * The multi-reactor topology (like nginx or Netty's boss/worker groups): N sub-reactors, each a child process
+ * with its own event loop that runs the whole pipeline (read, handler, write) for the connections it owns.
+ * Processes rather than worker threads, because Node 20 cannot move a socket into a worker thread. Create it
+ * with {@link multiReactor}.
+ *
+ * Each sub-reactor loads the handler module itself and runs it on a single reactor; `offload` runs inline
+ * there. A sub-reactor that dies takes only its own connections with it: `events$` reports `reactor-exit`,
+ * and with `restart` a replacement is started and reported as `reactor-restart`. Sub-reactors exit when the
+ * main process dies, so none is left behind.
+ *
+ * ## Example
+ * ```ts
+ * import { MultiReactor, serve } from 'rxloop/schedulers';
+ *
+ * const topology = new MultiReactor({ reactors: 4, accept: 'shared' });
+ * const server = await serve('./dist/examples/echo/handler.js', { port: 7000, scheduler: topology });
+ * server.events$.subscribe((event) => console.log(event.type, event.reactor));
+ * ```
+ */
+export class MultiReactor implements Topology {
+  /** Always `'multi'`. */
+  readonly kind = 'multi' as const;
+  /** The options, with the defaults applied. */
+  readonly settings: Required<MultiReactorOptions>;
+  private readonly running = new Set<MultiReactorServer>();
+
+  /**
+   * @param options how many sub-reactors, who accepts, how to balance, whether to restart
+   * @throws RxloopError `ERR_INVALID_ARGUMENT` when an option is out of range
+   */
+  constructor(options: MultiReactorOptions = {}) {
+    this.settings = settle(options ?? {});
+  }
+
+  /** @internal */
+  async start(handlerModule: string, options: ServeOptions): Promise<Server> {
+    let server: MultiReactorServer | undefined;
+    server = await MultiReactorServer.start(handlerModule, options, this.settings, () => {
+      if (server !== undefined) this.running.delete(server);
+    });
+    this.running.add(server);
+    return server;
+  }
+
+  /**
+   * The running sub-reactors of every server started on this topology, with their process ids (for tests
+   * and supervisors that want to signal one).
+   *
+   * @internal
+   */
+  subReactors(): { reactor: string; pid: number }[] {
+    return [...this.running].flatMap((server) => server.subReactors());
+  }
+}
+
+/**
+ * The multi-reactor topology: N sub-reactor processes, each serving its connections on its own event loop.
+ * With `accept: 'acceptor'` (default) the main process accepts and hands sockets over; with
+ * `accept: 'shared'` every sub-reactor accepts on the shared listening socket itself. The handler module runs
+ * unchanged; only the scheduler given to `serve` differs.
+ *
+ * ## Example
+ * ```ts
+ * import { multiReactor, serve } from 'rxloop/schedulers';
+ *
+ * const server = await serve(new URL('./handler.js', import.meta.url), {
+ *   host: '127.0.0.1',
+ *   port: 0,
+ *   scheduler: multiReactor({ reactors: 2, balance: 'least-connections' }),
+ * });
+ * server.stats$.subscribe(({ reactors }) => console.log(reactors.map((r) => `${r.reactor}: ${r.connections}`)));
+ * process.once('SIGTERM', () => void server.stop({ deadline: 5000 }));
+ * ```
+ *
+ * @param options how many sub-reactors, who accepts, how to balance, whether to restart
+ * @returns a new multi-reactor topology
+ * @throws RxloopError `ERR_INVALID_ARGUMENT` when an option is out of range
+ */
+export function multiReactor(options: MultiReactorOptions = {}): MultiReactor {
+  return new MultiReactor(options);
+}
+
+function settle(options: MultiReactorOptions): Required<MultiReactorOptions> {
+  const reactors = options.reactors ?? Math.max(1, availableParallelism());
+  if (!Number.isInteger(reactors) || reactors < 1) fail('reactors', 'an integer >= 1', reactors);
+  const accept = options.accept ?? 'acceptor';
+  if (accept !== 'acceptor' && accept !== 'shared') fail('accept', "'acceptor' or 'shared'", accept);
+  const balance = options.balance ?? 'round-robin';
+  if (balance !== 'round-robin' && balance !== 'least-connections') {
+    fail('balance', "'round-robin' or 'least-connections'", balance);
+  }
+  const restart = options.restart ?? true;
+  if (typeof restart !== 'boolean') fail('restart', 'a boolean', restart);
+  return { reactors, accept, balance, restart };
+}
+
+function fail(option: string, expected: string, got: unknown): never {
+  throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `multiReactor ${option} expected ${expected}, got ${describe(got)}`);
+}

@@ -1,0 +1,94 @@
+import { Observable, Subject, interval, map, startWith } from 'rxjs';
+import type { SocketAddress } from '../src/backends/Backend.js';
+import type { TaskRunner } from '../src/HandlerContext.js';
+import { listen } from '../src/listen.js';
+import { HandlerHost, type Handler } from './HandlerHost.js';
+import type { ReactorScheduler } from './ReactorScheduler.js';
+import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
+
+/** What a one-process topology (single or pooled) needs to run. @internal */
+export interface ReactorServerSpec {
+  readonly handler: Handler;
+  readonly scheduler: ReactorScheduler;
+  readonly options: ServeOptions;
+  readonly taskRunner?: TaskRunner;
+  /** Extra per-reactor counters (a pool's tasks in flight). */
+  readonly extraStats?: () => Partial<ReactorStats>;
+  /** Called once the server has stopped (to close a pool). */
+  readonly onStopped?: () => Promise<void>;
+  /** A place to feed events from the topology (worker exits). */
+  readonly events?: Subject<ServerEvent>;
+}
+
+/**
+ * Listens and runs a handler on this process's loop: the body of `singleReactor` and `pooledReactor`, and of
+ * each `multiReactor` sub-reactor in shared-accept mode.
+ *
+ * @internal
+ */
+export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
+  const { options } = spec;
+  const events = spec.events ?? new Subject<ServerEvent>();
+  const host = new HandlerHost({
+    reactor: 'main',
+    handler: spec.handler,
+    scheduler: spec.scheduler,
+    taskRunner: spec.taskRunner,
+    bytesPerTurn: undefined,
+    onEvent: (event) => events.next(event),
+  });
+  const shutdown = new AbortController();
+  const snapshot = (): ServerStats => ({ at: Date.now(), reactors: [host.stats(spec.extraStats?.() ?? {})] });
+  const statsInterval = options.statsInterval ?? 1000;
+  const stats$: Observable<ServerStats> = interval(statsInterval).pipe(startWith(0), map(snapshot));
+
+  return new Promise<Server>((resolve, reject) => {
+    let listening = false;
+    let stopped: Promise<void> | undefined;
+    let resolveStopped: () => void = () => undefined;
+    const finished = new Promise<void>((done) => {
+      resolveStopped = done;
+    });
+    const running = host
+      .serve(listen({ ...options, shutdown: shutdown.signal, gracePeriod: Infinity, onListening: (info) => {
+        listening = true;
+        resolve(server(info.address));
+      } }))
+      .subscribe({
+        error: (error) => {
+          if (!listening) reject(error);
+          resolveStopped();
+        },
+        complete: () => resolveStopped(),
+      });
+
+    const server = (address: SocketAddress): Server => ({
+      address,
+      stats$,
+      events$: events.asObservable(),
+      stop: ({ deadline = 5000 } = {}) => {
+        stopped ??= (async () => {
+          shutdown.abort();
+          const timers = [
+            setTimeout(() => {
+              for (const connection of host.connections) connection.close();
+            }, deadline),
+            setTimeout(() => {
+              for (const connection of host.connections) connection.abort();
+            }, deadline + 1000),
+            setTimeout(() => {
+              running.unsubscribe();
+              resolveStopped();
+            }, deadline + 2000),
+          ];
+          await finished;
+          for (const timer of timers) clearTimeout(timer);
+          running.unsubscribe();
+          await spec.onStopped?.();
+          events.complete();
+        })();
+        return stopped;
+      },
+    });
+  });
+}
