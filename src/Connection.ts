@@ -147,6 +147,8 @@ export class Connection {
   private outputEnded = false;
   private closedWith: ConnectionClosed | undefined;
   private meter: ((bytes: number) => void) | undefined;
+  private closing = false;
+  private lingerTimer: { unsubscribe(): void } | undefined;
 
   /**
    * Wraps a backend transport. Applications get connections from `listen` and `connect`; backends and tests
@@ -422,7 +424,9 @@ export class Connection {
 
   /**
    * Closes in order: queued writes are flushed, then both directions close. `closed$` emits when done.
-   * Calling it again does nothing.
+   * A peer that never reads can keep a flushing close waiting for ever; `linger` bounds that wait: after
+   * `linger` milliseconds the connection is reset instead (like SO_LINGER). Calling it again does nothing
+   * (but may add a `linger` bound).
    *
    * ## Example
    * ```ts
@@ -430,12 +434,23 @@ export class Connection {
    *
    * function bye(connection: Connection): void {
    *   connection.write('bye\n');
-   *   connection.close(); // 'bye' is still delivered
+   *   connection.close({ linger: 5000 }); // 'bye' is still delivered, unless the peer stalls for 5 s
    * }
    * ```
+   *
+   * @param options `linger`: the most milliseconds to wait for the flush before resetting
    */
-  close(): void {
+  close(options: { readonly linger?: number } = {}): void {
+    const linger = options.linger;
+    if (linger !== undefined && !(typeof linger === 'number' && linger >= 0)) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `close linger expected a number >= 0, got ${String(linger)}`);
+    }
     if (this.closedWith !== undefined) return;
+    if (linger !== undefined && this.lingerTimer === undefined) {
+      this.lingerTimer = this.backend.scheduler.schedule(() => this.abort(), linger);
+    }
+    if (this.closing) return;
+    this.closing = true;
     this.outputEnded = true;
     this.transport.close();
     this.completeWritable();
@@ -559,6 +574,8 @@ export class Connection {
       closed: (error) => {
         if (this.closedWith !== undefined) return;
         this.closedWith = { error };
+        this.lingerTimer?.unsubscribe();
+        this.lingerTimer = undefined;
         this.outputEnded = true;
         this.reading = false;
         if (!this.inputEnded) {

@@ -81,7 +81,7 @@ export function connect(options: ConnectOptions): Observable<Connection> {
       },
     );
     return () => {
-      if (connection !== undefined) connection.close();
+      if (connection !== undefined) connection.close({ linger: 2000 });
       else attempt.cancel();
     };
   });

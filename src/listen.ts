@@ -184,7 +184,8 @@ export function listen(options: ListenOptions): Observable<Connection> {
       signal?.removeEventListener('abort', beginShutdown);
       for (const timer of timers) timer.unsubscribe();
       if (!draining) acceptor.close();
-      for (const connection of open) connection.close();
+      // A peer that never reads must not keep a closing connection (and this process) alive for ever.
+      for (const connection of open) connection.close({ linger: 2000 });
       open.clear();
     };
   });

@@ -187,6 +187,27 @@ for (const backendCase of backendCases) {
     }
   });
 
+  test('close with linger resets a connection whose peer never reads', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      // Fill both the kernel buffers and our write queue: the flush can never finish while the client sleeps.
+      const block = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < 64 && peer!.write(block); i++);
+      for (let i = 0; i < 8; i++) peer!.write(block);
+      peer!.close({ linger: 50 });
+      assert.throws(() => peer!.close({ linger: -1 }), (e: RxloopError) => e.code === ErrorCode.INVALID_ARGUMENT);
+      const closed = await firstValueFrom(peer!.closed$);
+      assert.is(closed.error, undefined);
+      assert.not.ok(peer!.isOpen);
+      client.abort();
+    } finally {
+      server.stop();
+    }
+  });
+
   test('closed$ replays to late subscribers and listen counts connections', async () => {
     const backend = backendCase.make();
     const server = await startServer(backend);
