@@ -4,6 +4,7 @@ import type { Backend, SocketAddress, Transport } from './backends/Backend.js';
 import { defaultBackend } from './backends/defaultBackend.js';
 import { Connection, type ConnectionOptions } from './Connection.js';
 import { checkCount, checkEndpoint, invalid } from './validate.js';
+import type { RxloopError } from './errors.js';
 
 /**
  * What a listening server tells its caller once it is bound, through {@link ListenOptions.onListening}.
@@ -24,6 +25,10 @@ export interface ListeningServer {
   readonly accepted: number;
   /** Connections refused because `maxConnections` were open. */
   readonly refused: number;
+  /** Accepts that failed without stopping the server (EMFILE, ENFILE, ECONNABORTED). */
+  readonly acceptErrors: number;
+  /** The last such failure, for logs. */
+  readonly lastAcceptError: RxloopError | undefined;
 }
 
 /**
@@ -100,7 +105,8 @@ export function listen(options: ListenOptions): Observable<Connection> {
     const maxConnections = options.maxConnections ?? Infinity;
     const gracePeriod = options.gracePeriod ?? 5000;
     const open = new Set<Connection>();
-    const stats = { accepted: 0, refused: 0 };
+    const stats: { accepted: number; refused: number; acceptErrors: number; lastAcceptError: RxloopError | undefined } =
+      { accepted: 0, refused: 0, acceptErrors: 0, lastAcceptError: undefined };
     let draining = false;
     let done = false;
     const timers: { unsubscribe(): void }[] = [];
@@ -133,6 +139,12 @@ export function listen(options: ListenOptions): Observable<Connection> {
             get refused() {
               return stats.refused;
             },
+            get acceptErrors() {
+              return stats.acceptErrors;
+            },
+            get lastAcceptError() {
+              return stats.lastAcceptError;
+            },
           });
         },
         accepted: (transport: Transport) => {
@@ -154,6 +166,10 @@ export function listen(options: ListenOptions): Observable<Connection> {
         failed: (error) => {
           done = true;
           subscriber.error(error);
+        },
+        acceptFailed: (error) => {
+          stats.acceptErrors++;
+          stats.lastAcceptError = error;
         },
       },
     );

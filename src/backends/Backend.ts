@@ -137,6 +137,11 @@ export interface AcceptorSink {
   accepted(transport: Transport): void;
   /** The listening socket failed (for example the address was in use). No more calls follow. */
   failed(error: RxloopError): void;
+  /**
+   * Accepting one connection failed (out of file descriptors, the peer gave up) but the socket keeps listening.
+   * Optional: a sink that does not care ignores these.
+   */
+  acceptFailed?(error: RxloopError): void;
 }
 
 /** A listening socket. */

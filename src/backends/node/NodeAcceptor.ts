@@ -103,6 +103,12 @@ export class NodeAcceptor implements Acceptor {
   };
 
   private readonly onError = (error: Error): void => {
+    // Once listening, an accept that fails (EMFILE, ENFILE, ECONNABORTED) costs one connection, not the server:
+    // libuv keeps polling the listening socket, so report it and keep accepting.
+    if (this.state === 'listening' && (error as NodeJS.ErrnoException).syscall === 'accept') {
+      this.sink.acceptFailed?.(toRxloopError(error, `accept on ${this.where}`));
+      return;
+    }
     this.fail(toRxloopError(error, `listen on ${this.where}`));
   };
 
