@@ -1,0 +1,126 @@
+import { unknownCommand, wrongArity } from './commandErrors.js';
+import { commands } from './commands.js';
+import { CommandTable } from './CommandTable.js';
+import type { Keyspace } from './Keyspace.js';
+import type { RespArgs } from './RespArgs.js';
+import type { CommandContext } from './RespCommand.js';
+import { RespParser, type RespParserOptions } from './RespParser.js';
+import { RespWriter } from './RespWriter.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** Where a {@link RespSession} gets its parts; each has a default. */
+export interface RespSessionOptions extends RespParserOptions {
+  /**
+   * The reply writer. Pass one writer to every session of a thread: `handle` takes its whole batch before it
+   * returns, so sessions never interleave in it, and idle connections then hold no output memory.
+   */
+  writer?: RespWriter;
+  /** The commands; default every command of this server. Share one table between sessions. */
+  commands?: CommandTable;
+}
+
+let defaultTable: CommandTable | undefined;
+
+/**
+ * One connection's RESP engine, free of sockets: `handle(chunk)` parses every complete command in the bytes just
+ * read (with whatever earlier reads left unfinished), runs them in order against the keyspace and returns all
+ * their replies as one buffer, ready for one write. This is the whole per-read hot path.
+ *
+ * After `QUIT`, or when the input breaks the protocol, `closing` turns true: write the returned bytes (`+OK`, or
+ * the replies so far plus `-ERR Protocol error: ...`), then close the connection. Commands after a `QUIT` in the
+ * same read do not run, as in Redis.
+ *
+ * The returned buffer is a view of the writer's slab that is never written again: hand it to the socket as is.
+ * It is empty (length 0) when the read held no complete command; skip the write then. The chunk may be reused
+ * by the reader as soon as `handle` returns.
+ *
+ * `handle` throws only when a command has a bug; the batch's replies are then dropped and `closing` is true.
+ *
+ * ## Example
+ * ```ts
+ * import { Keyspace } from './Keyspace.js';
+ * import { RespSession } from './RespSession.js';
+ *
+ * const keyspace = new Keyspace();
+ * const session = new RespSession(keyspace);
+ * const reply = session.handle(Buffer.from('*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\nGET k\r\nQUIT\r\nPING\r\n'));
+ * console.log(JSON.stringify(reply.toString())); // "+OK\r\n$1\r\nv\r\n+OK\r\n"
+ * console.log(session.closing); // true: write the reply, then close
+ * ```
+ */
+export class RespSession implements CommandContext {
+  /** The store this connection works on. */
+  readonly keyspace: Keyspace;
+  /** The writer replies go to. */
+  readonly out: RespWriter;
+  /** The commands this connection can run. */
+  readonly commands: CommandTable;
+  private readonly parser: RespParser;
+  private quitting = false;
+
+  /**
+   * @param keyspace the store, shared by all connections
+   * @param options parser limits, a shared writer, a command table
+   */
+  constructor(keyspace: Keyspace, options: RespSessionOptions = {}) {
+    this.keyspace = keyspace;
+    this.out = options.writer ?? new RespWriter();
+    this.commands = options.commands ?? (defaultTable ??= new CommandTable(commands));
+    this.parser = new RespParser(options);
+  }
+
+  /** True once the connection should close after the last returned bytes are written. */
+  get closing(): boolean {
+    return this.quitting;
+  }
+
+  /**
+   * Runs every complete command in `chunk` and returns their replies.
+   *
+   * @param chunk the bytes just read; not kept after the call
+   * @returns the replies, possibly empty; nothing more after `closing` turned true
+   */
+  handle(chunk: Buffer): Buffer {
+    if (this.quitting) return EMPTY;
+    const parser = this.parser;
+    parser.push(chunk);
+    try {
+      for (let args = parser.next(); args !== undefined; args = parser.next()) {
+        this.run(args);
+        if (this.quitting) return this.out.take();
+      }
+    } catch (error) {
+      // Only a bug gets here. The writer may be shared: its half-written batch must not reach another connection.
+      this.out.discard();
+      this.quitting = true;
+      throw error;
+    }
+    const error = parser.error;
+    if (error !== undefined) {
+      this.out.error(`ERR ${error.message}`);
+      this.quitting = true;
+    }
+    return this.out.take();
+  }
+
+  /** Part of {@link CommandContext}: `QUIT` calls it. */
+  quit(): void {
+    this.quitting = true;
+  }
+
+  private run(args: RespArgs): void {
+    const command = this.commands.lookup(args.sources[0]!, args.starts[0], args.ends[0]);
+    if (command === undefined) {
+      this.out.error(unknownCommand(args));
+      return;
+    }
+    const arity = command.arity;
+    const count = args.count;
+    if (arity > 0 ? count !== arity : count < -arity) {
+      this.out.error(wrongArity(command.name));
+      return;
+    }
+    command.run(this, args);
+  }
+}

@@ -1,0 +1,261 @@
+import { CommandError, invalidExpireTime, wrongArity } from './commandErrors.js';
+import { digest, MAX_DIGEST_ROUNDS } from './digest.js';
+import { integerValue } from './integerValue.js';
+import { NO_EXPIRY } from './Keyspace.js';
+import { LLONG_MAX, LLONG_MIN, parseInteger } from './parseInteger.js';
+import type { RespArgs } from './RespArgs.js';
+import type { CommandContext, RespCommand } from './RespCommand.js';
+
+// SET flags, as in Redis's parseExtendedStringArgumentsOrReply.
+const NX = 1;
+const XX = 2;
+const GET = 4;
+const KEEPTTL = 8;
+const EX = 16;
+const PX = 32;
+const EXAT = 64;
+const PXAT = 128;
+const EXPIRES = EX | PX | EXAT | PXAT;
+
+const get: RespCommand = {
+  name: 'get',
+  arity: 2,
+  run(ctx, args) {
+    const value = ctx.keyspace.get(args.latin1(1));
+    if (value === undefined) ctx.out.nullBulk();
+    else ctx.out.bulk(value);
+  },
+};
+
+const set: RespCommand = {
+  name: 'set',
+  arity: -3,
+  run(ctx, args) {
+    const { keyspace, out } = ctx;
+    const argc = args.count;
+    if (argc === 3) {
+      keyspace.set(args.latin1(1), args.copy(2));
+      out.ok();
+      return;
+    }
+    let flags = 0;
+    let expire = 0;
+    for (let j = 3; j < argc; j++) {
+      if (args.is(j, 'nx') && (flags & XX) === 0) flags |= NX;
+      else if (args.is(j, 'xx') && (flags & NX) === 0) flags |= XX;
+      else if (args.is(j, 'get')) flags |= GET;
+      else if (args.is(j, 'keepttl') && (flags & EXPIRES) === 0) flags |= KEEPTTL;
+      else {
+        // Redis lets an expire option repeat (the last wins) but not mix with another one or with KEEPTTL.
+        const unit = expireOption(args, j);
+        if (unit === 0 || (flags & (KEEPTTL | (EXPIRES & ~unit))) !== 0 || j === argc - 1) {
+          out.error(CommandError.SYNTAX);
+          return;
+        }
+        flags |= unit;
+        expire = ++j;
+      }
+    }
+    let expiresAt = NO_EXPIRY;
+    if (expire !== 0) {
+      expiresAt = setExpireTime(ctx, args, expire, flags);
+      if (Number.isNaN(expiresAt)) return;
+    }
+    const key = args.latin1(1);
+    const entry = keyspace.entry(key);
+    if ((flags & GET) !== 0) {
+      if (entry === undefined) out.nullBulk();
+      else out.bulk(entry.value);
+    }
+    if (((flags & NX) !== 0 && entry !== undefined) || ((flags & XX) !== 0 && entry === undefined)) {
+      if ((flags & GET) === 0) out.nullBulk();
+      return;
+    }
+    if ((flags & KEEPTTL) !== 0 && entry !== undefined) expiresAt = entry.expiresAt;
+    keyspace.set(key, args.copy(2), expiresAt);
+    if ((flags & GET) === 0) out.ok();
+  },
+};
+
+function expireOption(args: RespArgs, i: number): number {
+  if (args.is(i, 'ex')) return EX;
+  if (args.is(i, 'px')) return PX;
+  if (args.is(i, 'exat')) return EXAT;
+  if (args.is(i, 'pxat')) return PXAT;
+  return 0;
+}
+
+/** Redis's getExpireMillisecondsOrReply for SET: the absolute expiry time, or NaN after replying an error. */
+function setExpireTime(ctx: CommandContext, args: RespArgs, i: number, flags: number): number {
+  const n = args.integer(i);
+  if (Number.isNaN(n)) {
+    ctx.out.error(CommandError.NOT_INTEGER);
+    return NaN;
+  }
+  // Exact 64-bit arithmetic: the overflow checks are Redis's, and this is not the GET/SET hot path.
+  const seconds = (flags & (EX | EXAT)) !== 0;
+  let when = Number.isSafeInteger(n) ? BigInt(n) : args.bigint(i);
+  if (when <= 0n || (seconds && when > LLONG_MAX / 1000n)) {
+    ctx.out.error(invalidExpireTime('set'));
+    return NaN;
+  }
+  if (seconds) when *= 1000n;
+  if ((flags & (EX | PX)) !== 0) when += BigInt(ctx.keyspace.now());
+  if (when > LLONG_MAX) {
+    ctx.out.error(invalidExpireTime('set'));
+    return NaN;
+  }
+  return Number(when);
+}
+
+const mget: RespCommand = {
+  name: 'mget',
+  arity: -2,
+  run(ctx, args) {
+    const { keyspace, out } = ctx;
+    out.array(args.count - 1);
+    for (let i = 1; i < args.count; i++) {
+      const value = keyspace.get(args.latin1(i));
+      if (value === undefined) out.nullBulk();
+      else out.bulk(value);
+    }
+  },
+};
+
+const mset: RespCommand = {
+  name: 'mset',
+  arity: -3,
+  run(ctx, args) {
+    if (args.count % 2 === 0) {
+      ctx.out.error(wrongArity('mset'));
+      return;
+    }
+    for (let i = 1; i < args.count; i += 2) ctx.keyspace.set(args.latin1(i), args.copy(i + 1));
+    ctx.out.ok();
+  },
+};
+
+/** Adds `delta` to the integer stored at `key` (0 when missing), keeping the key's TTL, as Redis's incrDecrCommand. */
+function incrBy(ctx: CommandContext, key: string, delta: number | bigint): void {
+  const { keyspace, out } = ctx;
+  const entry = keyspace.entry(key);
+  let current = 0;
+  if (entry !== undefined) {
+    current = parseInteger(entry.value, 0, entry.value.length);
+    if (Number.isNaN(current)) {
+      out.error(CommandError.NOT_INTEGER);
+      return;
+    }
+  }
+  let result: number | bigint = typeof delta === 'number' ? current + delta : NaN;
+  let bytes: Buffer;
+  if (Number.isSafeInteger(current) && Number.isSafeInteger(result)) {
+    bytes = integerValue(result as number);
+  } else {
+    // Near the 64-bit limits: exact arithmetic and Redis's overflow error.
+    const exact = Number.isSafeInteger(current) ? BigInt(current) : BigInt(entry!.value.toString('latin1'));
+    result = exact + BigInt(delta);
+    if (result > LLONG_MAX || result < LLONG_MIN) {
+      out.error(CommandError.OVERFLOW);
+      return;
+    }
+    bytes = Buffer.from(result.toString(), 'latin1');
+  }
+  if (entry !== undefined) entry.value = bytes;
+  else keyspace.set(key, bytes);
+  out.integer(result);
+}
+
+/** The increment argument of INCRBY/DECRBY, or undefined after replying an error. */
+function increment(ctx: CommandContext, args: RespArgs): number | bigint | undefined {
+  const n = args.integer(2);
+  if (Number.isNaN(n)) {
+    ctx.out.error(CommandError.NOT_INTEGER);
+    return undefined;
+  }
+  return Number.isSafeInteger(n) ? n : args.bigint(2);
+}
+
+const incr: RespCommand = {
+  name: 'incr',
+  arity: 2,
+  run(ctx, args) {
+    incrBy(ctx, args.latin1(1), 1);
+  },
+};
+
+const decr: RespCommand = {
+  name: 'decr',
+  arity: 2,
+  run(ctx, args) {
+    incrBy(ctx, args.latin1(1), -1);
+  },
+};
+
+const incrby: RespCommand = {
+  name: 'incrby',
+  arity: 3,
+  run(ctx, args) {
+    const delta = increment(ctx, args);
+    if (delta !== undefined) incrBy(ctx, args.latin1(1), delta);
+  },
+};
+
+const decrby: RespCommand = {
+  name: 'decrby',
+  arity: 3,
+  run(ctx, args) {
+    const delta = increment(ctx, args);
+    if (delta === undefined) return;
+    if (delta === LLONG_MIN) {
+      ctx.out.error(CommandError.DECREMENT_OVERFLOW);
+      return;
+    }
+    incrBy(ctx, args.latin1(1), -delta);
+  },
+};
+
+/** DIGEST key [rounds]: the hex SHA-256 of the value, iterated; a null reply when the key is missing. */
+const digestCommand: RespCommand = {
+  name: 'digest',
+  arity: -2,
+  run(ctx, args) {
+    const { keyspace, out } = ctx;
+    if (args.count > 3) {
+      out.error(CommandError.SYNTAX);
+      return;
+    }
+    let rounds = 1;
+    if (args.count === 3) {
+      rounds = args.integer(2);
+      if (Number.isNaN(rounds)) {
+        out.error(CommandError.NOT_INTEGER);
+        return;
+      }
+      if (rounds < 1 || rounds > MAX_DIGEST_ROUNDS) {
+        out.error(`ERR rounds must be between 1 and ${MAX_DIGEST_ROUNDS}`);
+        return;
+      }
+    }
+    const value = keyspace.get(args.latin1(1));
+    if (value === undefined) out.nullBulk();
+    else out.bulkString(digest(value, rounds));
+  },
+};
+
+/**
+ * The string commands: GET, SET (NX, XX, GET, KEEPTTL, EX, PX, EXAT, PXAT), MGET, MSET, INCR, DECR, INCRBY,
+ * DECRBY, and DIGEST (this server's CPU-heavy command; see {@link digest}). Replies and errors are Redis 7's.
+ *
+ * ## Example
+ * ```ts
+ * import { CommandTable } from './CommandTable.js';
+ * import { stringCommands } from './stringCommands.js';
+ *
+ * const table = new CommandTable(stringCommands);
+ * console.log(table.lookup(Buffer.from('INCRBY'))?.arity); // 3
+ * ```
+ *
+ * @internal
+ */
+export const stringCommands: readonly RespCommand[] = [get, set, mget, mset, incr, decr, incrby, decrby, digestCommand];
