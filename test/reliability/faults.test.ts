@@ -1,0 +1,157 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomBytes } from 'node:crypto';
+import { firstValueFrom, take } from 'rxjs';
+import { serve, singleReactor, type Server, type ServerEvent } from '../../schedulers/index.js';
+import { frame, openSocket, receiveAll, sha256, unframe } from './wire.js';
+
+const fixtures = new URL('../fixtures/', import.meta.url);
+const portOf = (server: Server) => (server.address.kind === 'inet' ? server.address.port : 0);
+
+async function start(module: string): Promise<{ server: Server; events: ServerEvent[] }> {
+  const server = await serve(new URL(module, fixtures), { host: '127.0.0.1', port: 0, scheduler: singleReactor(), statsInterval: 20 });
+  const events: ServerEvent[] = [];
+  server.events$.subscribe((e) => events.push(e));
+  return { server, events };
+}
+
+/** One request/response round trip on a fresh raw connection. */
+async function roundTrip(server: Server, body: Buffer): Promise<Buffer[]> {
+  const socket = await openSocket(portOf(server));
+  const received = receiveAll(socket);
+  socket.end(frame(body));
+  const replies = unframe(await received);
+  socket.destroy();
+  return replies;
+}
+
+async function openConnections(server: Server): Promise<number> {
+  const stats = await firstValueFrom(server.stats$.pipe(take(1)));
+  return stats.reactors.reduce((n, r) => n + r.connections, 0);
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.unreachable(`timed out waiting for ${what}`);
+}
+
+test('client reset mid-frame, peer vanishing while the server writes, half-close: contained, nothing leaks', async () => {
+  const { server } = await start('framedEcho.js');
+  try {
+    // A reset in the middle of a frame.
+    const half = await openSocket(portOf(server));
+    half.write(frame(randomBytes(10_000)).subarray(0, 5000));
+    await new Promise((r) => setTimeout(r, 10));
+    half.resetAndDestroy();
+    // A peer that asks for a large answer and vanishes while it is written.
+    const vanishing = await openSocket(portOf(server));
+    vanishing.write(Buffer.concat(Array.from({ length: 20 }, () => frame(randomBytes(200_000)))));
+    await new Promise((r) => setTimeout(r, 5));
+    vanishing.destroy();
+    // A half-close: every reply still arrives, then the server closes.
+    const body = randomBytes(3000);
+    const replies = await roundTrip(server, body);
+    assert.is(replies.length, 1);
+    assert.is(replies[0]!.subarray(0, 32).toString('hex'), sha256(body));
+    await until(async () => (await openConnections(server)) === 0, 'every connection to close');
+  } finally {
+    await server.stop({ deadline: 500 });
+  }
+});
+
+test('a handler that throws (at once or mid-pipeline) costs only its connection; events report it', async () => {
+  const thrower = await start('throwingHandler.js');
+  const framed = await start('framedEcho.js');
+  try {
+    const socket = await openSocket(portOf(thrower.server));
+    const closed = receiveAll(socket);
+    assert.is((await closed).length, 0, 'the connection of a throwing handler is closed');
+    socket.destroy();
+    assert.ok(thrower.events.some((e) => e.type === 'handler-error' && /before returning/.test(e.message)));
+
+    const bad = await openSocket(portOf(framed.server));
+    const badReplies = receiveAll(bad);
+    bad.write(frame(Buffer.from('fine')));
+    bad.write(frame(Buffer.from('throw!!! now')));
+    bad.write(frame(Buffer.from('never answered')));
+    const got = unframe(await badReplies);
+    bad.destroy();
+    assert.is(got.length, 1, 'replies before the failure were delivered, none after');
+    // Another client is unaffected.
+    const replies = await roundTrip(framed.server, Buffer.from('still here'));
+    assert.is(replies[0]!.subarray(32).toString(), 'still here');
+    await until(async () => framed.events.some((e) => e.type === 'handler-error' && /on purpose/.test(e.message)), 'the handler-error event');
+  } finally {
+    await thrower.server.stop({ deadline: 200 });
+    await framed.server.stop({ deadline: 200 });
+  }
+});
+
+test('hostile length header: ERR_FRAME_TOO_LONG closes that connection only, before the body is buffered', async () => {
+  const { server, events } = await start('framedEcho.js');
+  try {
+    const socket = await openSocket(portOf(server));
+    const closed = receiveAll(socket);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(0xfffffff0);
+    socket.write(header);
+    assert.is((await closed).length, 0);
+    socket.destroy();
+    await until(async () => events.some((e) => e.type === 'handler-error' && e.code === 'ERR_FRAME_TOO_LONG'), 'ERR_FRAME_TOO_LONG');
+    const replies = await roundTrip(server, Buffer.from('next client'));
+    assert.is(replies.length, 1);
+  } finally {
+    await server.stop({ deadline: 200 });
+  }
+});
+
+test('a handler that never completes is closed by stop() within its deadline', async () => {
+  const { server } = await start('stuckHandler.js');
+  const socket = await openSocket(portOf(server));
+  const closed = receiveAll(socket).catch(() => Buffer.alloc(0));
+  await until(async () => (await openConnections(server)) === 1, 'the connection to be accepted');
+  const started = Date.now();
+  await server.stop({ deadline: 100 });
+  await closed;
+  socket.destroy();
+  // Relative check, not a timing assertion: stop did not wait for the stuck handler.
+  assert.ok(Date.now() - started < 5000);
+});
+
+test('graceful shutdown under load: replies before and in flight are complete, new connections refused', async () => {
+  const { server } = await start('framedEcho.js');
+  const port = portOf(server);
+  const clients = await Promise.all(Array.from({ length: 8 }, () => openSocket(port)));
+  const received = clients.map((socket) => receiveAll(socket));
+  const sent: Buffer[][] = clients.map(() => []);
+  // Each client keeps sending requests until shutdown begins, then ends its side.
+  let stopping = false;
+  const senders = clients.map(async (socket, i) => {
+    while (!stopping) {
+      const body = randomBytes(1 + (i * 997) % 30_000);
+      sent[i]!.push(body);
+      if (!socket.write(frame(body))) await new Promise((r) => socket.once('drain', r));
+      await new Promise((r) => setImmediate(r));
+    }
+    socket.end();
+  });
+  await new Promise((r) => setTimeout(r, 150));
+  stopping = true;
+  const stopped = server.stop({ deadline: 3000 });
+  await Promise.all(senders);
+  const refused = await openSocket(port).then((s) => { s.destroy(); return 'connected'; }, (e: NodeJS.ErrnoException) => e.code);
+  assert.is(refused, 'ECONNREFUSED');
+  const replies = await Promise.all(received);
+  await stopped;
+  replies.forEach((stream, i) => {
+    const frames = unframe(stream); // throws on any partial frame
+    assert.is(frames.length, sent[i]!.length, `client ${i}: every request answered`);
+    frames.forEach((reply, k) => assert.is(reply.subarray(0, 32).toString('hex'), sha256(sent[i]![k]!)));
+  });
+  for (const socket of clients) socket.destroy();
+});
+
+test.run();
