@@ -1,4 +1,4 @@
-import { Subscription, type SchedulerAction, type SchedulerLike } from 'rxjs';
+import { Subscription, config, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
 /** Options for a {@link ReactorScheduler}. */
 export interface ReactorSchedulerOptions {
@@ -11,6 +11,9 @@ export interface ReactorSchedulerOptions {
  * `tasksPerTurn` per turn, so scheduled work can never starve the socket I/O of the same loop (RxJS's
  * `asapScheduler` runs on microtasks and can). Delayed work uses timers. Usable anywhere RxJS takes a
  * scheduler: `observeOn`, `delay`, `timer`.
+ *
+ * An error thrown by scheduled work is reported the way RxJS reports unhandled errors (to
+ * `config.onUnhandledError` when set, otherwise thrown on a later macrotask) and the queue goes on.
  *
  * ## Example
  * ```ts
@@ -25,8 +28,11 @@ export class ReactorScheduler implements SchedulerLike {
   /** Tasks run so far (the reactor's "events dispatched" count includes these). */
   tasksRun = 0;
   private readonly tasksPerTurn: number;
+  /** The zero-delay queue; `tickets[i]` is the ticket `queue[i]` was queued with. */
   private readonly queue: ReactorAction<unknown>[] = [];
+  private readonly tickets: number[] = [];
   private head = 0;
+  private lastTicket = 0;
   private draining = false;
 
   /**
@@ -55,37 +61,43 @@ export class ReactorScheduler implements SchedulerLike {
     return action;
   }
 
-  /** @internal */
-  enqueue(action: ReactorAction<unknown>): void {
+  /**
+   * Queues `action` and returns its ticket. An action that is cancelled or moved to a timer keeps its place
+   * in the queue (removing it would cost a search), and the drain skips it because its ticket changed.
+   *
+   * @internal
+   */
+  enqueue(action: ReactorAction<unknown>): number {
+    const ticket = ++this.lastTicket;
     this.queue.push(action);
+    this.tickets.push(ticket);
     if (!this.draining) {
       this.draining = true;
       setImmediate(this.drain);
     }
+    return ticket;
   }
 
   private readonly drain = (): void => {
     let budget = this.tasksPerTurn;
-    while (budget-- > 0 && this.head < this.queue.length) {
-      const action = this.queue[this.head++]!;
-      this.tasksRun++;
-      try {
-        action.execute();
-      } catch (error) {
-        // Report it the way RxJS reports unhandled errors (thrown on a later macrotask), and keep the queue going.
-        setTimeout(() => {
-          throw error;
-        });
-      }
+    while (budget > 0 && this.head < this.queue.length) {
+      const action = this.queue[this.head]!;
+      const ticket = this.tickets[this.head]!;
+      this.head++;
+      if (action.ticket !== ticket) continue;
+      budget--;
+      action.run();
     }
     if (this.head >= this.queue.length) {
       this.queue.length = 0;
+      this.tickets.length = 0;
       this.head = 0;
       this.draining = false;
     } else {
       // Out of budget: yield to I/O and continue on the next turn.
       if (this.head > 4096) {
         this.queue.splice(0, this.head);
+        this.tickets.splice(0, this.head);
         this.head = 0;
       }
       setImmediate(this.drain);
@@ -93,11 +105,21 @@ export class ReactorScheduler implements SchedulerLike {
   };
 }
 
+/** Reports an error thrown by scheduled work as RxJS reports unhandled errors, without stopping the caller. */
+function reportUnhandled(error: unknown): void {
+  setTimeout(() => {
+    const { onUnhandledError } = config;
+    if (onUnhandledError) onUnhandledError(error);
+    else throw error;
+  });
+}
+
 /** @internal One scheduled task of a {@link ReactorScheduler}. */
 class ReactorAction<T> extends Subscription implements SchedulerAction<T> {
+  /** The ticket of its live place in the zero-delay queue, or 0 when it is not queued. */
+  ticket = 0;
   private state: T | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private queued = false;
 
   constructor(
     private readonly scheduler: ReactorScheduler,
@@ -107,10 +129,11 @@ class ReactorAction<T> extends Subscription implements SchedulerAction<T> {
     this.add(() => {
       if (this.timer !== undefined) clearTimeout(this.timer);
       this.timer = undefined;
-      this.queued = false;
+      this.ticket = 0;
     });
   }
 
+  /** (Re)schedules this action; like RxJS's own actions, the last call decides when it runs, and it runs once. */
   schedule(state?: T, delay = 0): Subscription {
     if (this.closed) return this;
     this.state = state;
@@ -119,31 +142,31 @@ class ReactorAction<T> extends Subscription implements SchedulerAction<T> {
       this.timer = undefined;
     }
     if (delay > 0) {
-      this.timer = setTimeout(() => {
-        this.timer = undefined;
-        this.scheduler.tasksRun++;
-        this.execute();
-      }, delay);
-    } else if (!this.queued) {
-      this.queued = true;
-      this.scheduler.enqueue(this as ReactorAction<unknown>);
+      this.ticket = 0;
+      this.timer = setTimeout(this.fire, delay);
+    } else if (this.ticket === 0) {
+      this.ticket = this.scheduler.enqueue(this as ReactorAction<unknown>);
     }
     return this;
   }
 
-  /** @internal */
-  execute(): void {
+  private readonly fire = (): void => {
+    this.timer = undefined;
+    this.run();
+  };
+
+  /** @internal Runs the work once; work that did not reschedule itself is done. */
+  run(): void {
     if (this.closed) return;
-    this.queued = false;
-    const pendingBefore = this.timer !== undefined;
+    this.ticket = 0;
+    this.scheduler.tasksRun++;
     try {
       this.work(this.state);
     } catch (error) {
       this.unsubscribe();
-      // Like RxJS's own schedulers: an error in scheduled work is reported, not swallowed.
-      throw error;
+      reportUnhandled(error);
+      return;
     }
-    // Work that did not reschedule itself is done.
-    if (!this.queued && this.timer === undefined && !pendingBefore) this.unsubscribe();
+    if (this.ticket === 0 && this.timer === undefined) this.unsubscribe();
   }
 }
