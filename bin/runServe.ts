@@ -1,0 +1,122 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { take } from 'rxjs';
+import type { SocketAddress } from '../src/backends/Backend.js';
+import { multiReactor, pooledReactor, serve, singleReactor, type Server, type Topology } from '../schedulers/index.js';
+import type { ServeCommand } from './parseServeArgs.js';
+
+/** Where the CLI writes: stdout for what it is doing, stderr for trouble. @internal */
+export interface CliOutput {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/**
+ * Runs `rxloop serve`: starts the example's handler module on the chosen topology, says where it listens,
+ * prints stats on SIGUSR2, and stops gracefully on SIGINT or SIGTERM (a second signal exits at once).
+ * Resolves with the exit status once the server has stopped (or could not start).
+ *
+ * ## Example
+ * ```ts
+ * import { parseServeArgs } from './parseServeArgs.js';
+ * import { runServe } from './runServe.js';
+ *
+ * const command = parseServeArgs(['echo', '--port', '0'], process.env);
+ * if (!command.help) process.exitCode = await runServe(command, { out: console.log, err: console.error });
+ * ```
+ *
+ * @internal
+ * @param command the checked arguments
+ * @param output where to print
+ * @returns 0 after a graceful stop, 1 when the server could not start
+ */
+export async function runServe(command: ServeCommand, output: CliOutput): Promise<number> {
+  // Set before `serve`: a multi-reactor's sub-reactor processes inherit the environment and import the
+  // handler module themselves.
+  if (command.target !== undefined) process.env['RXLOOP_PROXY_TARGET'] = command.target;
+  if (command.wiretap) process.env['RXLOOP_WIRETAP'] = '1';
+
+  // dist/bin/rxloop.js -> dist/examples/<name>/handler.js
+  const handlerModule = new URL(`../examples/${command.example}/handler.js`, import.meta.url);
+  if (!existsSync(fileURLToPath(handlerModule))) {
+    output.err(`rxloop: the ${command.example} example is not built: ${fileURLToPath(handlerModule)} is missing (run npm run build)`);
+    return 1;
+  }
+
+  const topology = pickTopology(command);
+  let server: Server;
+  try {
+    server = await serve(handlerModule, { host: command.host, port: command.port, scheduler: topology });
+  } catch (error) {
+    output.err(`rxloop: could not start the ${command.example} server: ${(error as Error).message ?? String(error)}`);
+    return 1;
+  }
+
+  const forwarding = command.example === 'proxy' ? ` -> ${command.target}` : '';
+  output.out(`rxloop ${command.example} listening on ${where(server.address)}${forwarding} (${describe(topology)})`);
+  const events = server.events$.subscribe((event) => {
+    if (event.type === 'handler-error') output.err(`rxloop: ${event.reactor}: handler error ${event.code}: ${event.message}`);
+    else if (event.type === 'worker-exit') output.err(`rxloop: ${event.reactor}: worker exited: ${event.message}`);
+    else if (event.type === 'reactor-exit') {
+      output.err(`rxloop: ${event.reactor} exited (code ${event.exitCode}, signal ${event.signal})`);
+    } else output.err(`rxloop: ${event.reactor} restarted`);
+  });
+
+  const printStats = (): void => {
+    server.stats$.pipe(take(1)).subscribe((stats) => {
+      for (const r of stats.reactors) {
+        const tasks = r.tasksInFlight === undefined ? '' : `, ${r.tasksInFlight} tasks in flight`;
+        output.out(`rxloop stats ${r.reactor}: ${r.connections} open, ${r.accepted} accepted, ${r.bytesIn} B in, ` +
+          `${r.bytesOut} B out, ${r.events} events, ${r.handlerErrors} handler errors${tasks}`);
+      }
+    });
+  };
+  process.on('SIGUSR2', printStats);
+
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const forceExit = (): void => {
+    output.err('rxloop: second signal, exiting without waiting');
+    process.exit(1);
+  };
+  process.once('SIGINT', forceExit);
+  process.once('SIGTERM', forceExit);
+  output.out(`rxloop: ${signal}, stopping (waiting up to ${command.deadline} ms for open connections)`);
+  await server.stop({ deadline: command.deadline });
+  process.off('SIGUSR2', printStats);
+  events.unsubscribe();
+  output.out('rxloop: stopped');
+  return 0;
+}
+
+function pickTopology(command: ServeCommand): Topology {
+  if (command.scheduler === 'pooled') {
+    return pooledReactor(command.workers === undefined ? {} : { workers: command.workers });
+  }
+  if (command.scheduler === 'multi') {
+    return multiReactor({
+      ...(command.reactors === undefined ? {} : { reactors: command.reactors }),
+      ...(command.accept === undefined ? {} : { accept: command.accept }),
+    });
+  }
+  return singleReactor();
+}
+
+function describe(topology: Topology): string {
+  const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (topology.kind === 'pooled') {
+    return `pooled reactor, ${plural((topology as ReturnType<typeof pooledReactor>).workers, 'worker thread')}`;
+  }
+  if (topology.kind === 'multi') {
+    const { reactors, accept } = (topology as ReturnType<typeof multiReactor>).settings;
+    return `multi-reactor, ${plural(reactors, 'sub-reactor')}, ${accept} accept`;
+  }
+  return 'single reactor';
+}
+
+function where(address: SocketAddress): string {
+  if (address.kind === 'unix') return address.path;
+  return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
