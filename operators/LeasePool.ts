@@ -1,7 +1,18 @@
 import { Lease } from './Lease.js';
 import { invalid } from '../src/validate.js';
 
-/** Options for a {@link LeasePool}. */
+/**
+ * Options for a {@link LeasePool}.
+ *
+ * ## Example
+ * ```ts
+ * import { LeasePool, type LeasePoolOptions } from 'rxloop/operators';
+ *
+ * // In tests: released buffers are overwritten, so a use after release reads 0xDD instead of stale bytes.
+ * const options: LeasePoolOptions = { bufferSize: 1024, buffers: 2, poison: true };
+ * const pool = new LeasePool(options);
+ * ```
+ */
 export interface LeasePoolOptions {
   /** Bytes per buffer (default 65536). */
   readonly bufferSize?: number;
@@ -14,7 +25,7 @@ export interface LeasePoolOptions {
 /**
  * A fixed set of buffers lent out as {@link Lease}s. Allocated once; in steady state reading allocates no new
  * memory. When every buffer is out, {@link LeasePool.take} returns `null`, and a reader stops until one is
- * released; {@link LeasePool.whenAvailable} tells it when.
+ * released; the pool wakes that reader on the next release.
  *
  * ## Example
  * ```ts

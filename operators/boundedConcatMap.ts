@@ -2,7 +2,21 @@ import { Observable, from, type ObservableInput, type OperatorFunction, type Sub
 import type { Connection } from '../src/Connection.js';
 import { invalid } from '../src/validate.js';
 
-/** Options for {@link boundedConcatMap}. */
+/**
+ * Options for {@link boundedConcatMap}.
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection } from 'rxloop';
+ * import { boundedConcatMap, lines, type BoundedConcatMapOptions } from 'rxloop/operators';
+ *
+ * // Count requests instead of bytes: stop reading while more than 100 lines wait for the database.
+ * const options: BoundedConcatMapOptions<Buffer> = { highWaterMark: 100, weight: () => 1 };
+ * function queries(connection: Connection, query: (line: Buffer) => Promise<string>) {
+ *   return connection.data$.pipe(lines(), boundedConcatMap(connection, (line) => query(line), options));
+ * }
+ * ```
+ */
 export interface BoundedConcatMapOptions<T> {
   /**
    * Queued input, in bytes (or in `weight` units), above which the connection stops reading

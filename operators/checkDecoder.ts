@@ -1,7 +1,18 @@
 import { AssertionError } from 'node:assert';
 import { Subject, type OperatorFunction } from 'rxjs';
 
-/** Options of {@link checkDecoder}. */
+/**
+ * Options of {@link checkDecoder}.
+ *
+ * ## Example
+ * ```ts
+ * import { checkDecoder, encodeLine, lines, type CheckDecoderOptions } from 'rxloop/operators';
+ *
+ * // Replay the seed a failure named, with more runs, on a zero-copy decoder.
+ * const options: CheckDecoderOptions = { seed: 1234, runs: 500, ownedFrames: false };
+ * checkDecoder(() => lines({ copy: false }), ['GET /', '', 'Host: a'], (line) => encodeLine(line), options);
+ * ```
+ */
 export interface CheckDecoderOptions {
   /** How many fragmentations to try. Default 100. Run 0 feeds one chunk, run 1 one byte at a time. */
   runs?: number;
@@ -15,7 +26,17 @@ export interface CheckDecoderOptions {
   ownedFrames?: boolean;
 }
 
-/** What a passed {@link checkDecoder} tried. */
+/**
+ * What a passed {@link checkDecoder} tried.
+ *
+ * ## Example
+ * ```ts
+ * import { checkDecoder, encodeLine, lines, type CheckDecoderReport } from 'rxloop/operators';
+ *
+ * const report: CheckDecoderReport = checkDecoder(() => lines(), ['PING', 'PONG'], (line) => encodeLine(line));
+ * console.log(`seed ${report.seed}: ${report.runs} runs of ${report.bytes} bytes passed`);
+ * ```
+ */
 export interface CheckDecoderReport {
   /** The seed used: pass it back as `options.seed` to replay the same fragmentations. */
   readonly seed: number;

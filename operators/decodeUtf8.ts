@@ -2,7 +2,21 @@ import { TextDecoder } from 'node:util';
 import { Observable, type OperatorFunction } from 'rxjs';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 
-/** Options of {@link decodeUtf8}. */
+/**
+ * Options of {@link decodeUtf8}.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { decodeUtf8, type DecodeUtf8Options } from 'rxloop/operators';
+ *
+ * // Reject bytes that are not UTF-8 instead of decoding them as U+FFFD.
+ * const strict: DecodeUtf8Options = { fatal: true };
+ * of(Buffer.from([0x68, 0xff]))
+ *   .pipe(decodeUtf8(strict))
+ *   .subscribe({ error: (error) => console.log(error.code) }); // 'ERR_INVALID_ENCODING'
+ * ```
+ */
 export interface DecodeUtf8Options {
   /**
    * Fail on bytes that are not UTF-8 (`ERR_INVALID_ENCODING`) and on input that ends inside a character

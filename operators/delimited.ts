@@ -6,7 +6,21 @@ import { DelimiterDecoder } from './DelimiterDecoder.js';
 import { FrameDecoder } from './FrameDecoder.js';
 import { decodeFrames } from './decodeFrames.js';
 
-/** Options of {@link delimited}. */
+/**
+ * Options of {@link delimited}.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { delimited, type DelimitedOptions } from 'rxloop/operators';
+ *
+ * // NUL-terminated records of at most 256 bytes, emitted with their terminator.
+ * const options = { maxLength: 256, keepDelimiter: true } satisfies DelimitedOptions;
+ * of(Buffer.from('ab\0c\0'))
+ *   .pipe(delimited('\0', options))
+ *   .subscribe((record) => console.log(record.length)); // 3, then 2
+ * ```
+ */
 export interface DelimitedOptions extends DecoderOptions {
   /**
    * The longest frame accepted, delimiter not counted. A longer frame fails with `ERR_FRAME_TOO_LONG` as soon as

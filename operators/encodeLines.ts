@@ -4,7 +4,17 @@ import { ErrorCode, RxloopError } from '../src/errors.js';
 const LF = Buffer.from('\n');
 const CRLF = Buffer.from('\r\n');
 
-/** Options of {@link encodeLines} and {@link encodeLine}. */
+/**
+ * Options of {@link encodeLines} and {@link encodeLine}.
+ *
+ * ## Example
+ * ```ts
+ * import { encodeLine, type EncodeLinesOptions } from 'rxloop/operators';
+ *
+ * const crlf: EncodeLinesOptions = { crlf: true };
+ * console.log(JSON.stringify(encodeLine('+OK', crlf).toString())); // "+OK\r\n"
+ * ```
+ */
 export interface EncodeLinesOptions {
   /** End lines with CRLF instead of LF. Default `false`. */
   crlf?: boolean;

@@ -3,7 +3,21 @@ import type { Connection } from '../src/Connection.js';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { invalid } from '../src/validate.js';
 
-/** Options for {@link idleTimeout}. */
+/**
+ * Options for {@link idleTimeout}.
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection } from 'rxloop';
+ * import { idleTimeout, sendTo, type IdleTimeoutOptions } from 'rxloop/operators';
+ *
+ * // Close, rather than fail, a connection that stayed silent for five minutes.
+ * const quietly: IdleTimeoutOptions = { action: 'close' };
+ * export default function echo(connection: Connection) {
+ *   return connection.data$.pipe(idleTimeout(connection, 300_000, quietly), sendTo(connection));
+ * }
+ * ```
+ */
 export interface IdleTimeoutOptions {
   /** The clock and timers (default: the connection's backend scheduler, so `embedded` time covers it). */
   readonly scheduler?: SchedulerLike;

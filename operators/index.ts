@@ -1,4 +1,9 @@
-// rxloop/operators: the stages protocol pipelines are built from.
+/**
+ * rxloop/operators: the stages protocol pipelines are built from: completion reads into leased buffers,
+ * bounded decoders, encoders, writing with backpressure, offloading, timeouts and wire dumps.
+ *
+ * @module rxloop/operators
+ */
 
 // Completion reads into leased buffers
 export { proactor } from './proactor.js';

@@ -6,7 +6,21 @@ import { LengthField, type LengthFieldOptions } from './LengthField.js';
 import { LengthFieldDecoder } from './LengthFieldDecoder.js';
 import { decodeFrames } from './decodeFrames.js';
 
-/** Options of {@link lengthPrefixed}. */
+/**
+ * Options of {@link lengthPrefixed}.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { lengthPrefixed, type LengthPrefixedOptions } from 'rxloop/operators';
+ *
+ * // A 2-byte header kept on each frame, and bodies of at most 4 KiB.
+ * const options = { lengthBytes: 2, strip: false, maxLength: 4096 } satisfies LengthPrefixedOptions;
+ * of(Buffer.from([0, 2, 0x68, 0x69]))
+ *   .pipe(lengthPrefixed(options))
+ *   .subscribe((frame) => console.log(frame.length)); // 4
+ * ```
+ */
 export interface LengthPrefixedOptions extends DecoderOptions, LengthFieldOptions {
   /** Emit the body only (`true`) or the header and the body (`false`). Default `true`. */
   strip?: boolean;

@@ -6,7 +6,21 @@ import { decodeFrames } from './decodeFrames.js';
 
 const LF = Buffer.from('\n');
 
-/** Options of {@link lines}. */
+/**
+ * Options of {@link lines}.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { lines, type LinesOptions } from 'rxloop/operators';
+ *
+ * // An LF-only protocol: keep a CR that ends a line, and refuse lines over 1 KiB.
+ * const options = { crlf: false, maxLength: 1024 } satisfies LinesOptions;
+ * of(Buffer.from('a\r\nb\n'))
+ *   .pipe(lines(options))
+ *   .subscribe((line) => console.log(JSON.stringify(line.toString()))); // "a\r", then "b"
+ * ```
+ */
 export interface LinesOptions extends DecoderOptions {
   /** Strip a CR before the LF, so CRLF and LF endings both work. Default `true`. */
   crlf?: boolean;

@@ -5,7 +5,19 @@ import { invalid } from '../src/validate.js';
 import type { Lease } from './Lease.js';
 import { LeasePool, type LeasePoolOptions } from './LeasePool.js';
 
-/** Options for {@link proactor}. */
+/**
+ * Options for {@link proactor}.
+ *
+ * ## Example
+ * ```ts
+ * import { connect } from 'rxloop';
+ * import { LeasePool, proactor, type ProactorOptions } from 'rxloop/operators';
+ *
+ * // Connections share one pool of 16 x 16 KiB, so all their reads together never hold more than 256 KiB.
+ * const options: ProactorOptions = { pool: new LeasePool({ bufferSize: 16384, buffers: 16 }), autoRelease: true };
+ * connect({ port: 9000 }).pipe(proactor(options)).subscribe((lease) => console.log(lease.length, 'bytes'));
+ * ```
+ */
 export interface ProactorOptions extends LeasePoolOptions {
   /**
    * Emit a lease only when exactly this many bytes are filled, across any fragmentation ("read 10 bytes into

@@ -2,7 +2,21 @@ import { Observable, type MonoTypeOperatorFunction, type SchedulerLike, asyncSch
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { invalid } from '../src/validate.js';
 
-/** Options for {@link readTimeout}. */
+/**
+ * Options for {@link readTimeout}.
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection } from 'rxloop';
+ * import { readTimeout, type ReadTimeoutOptions } from 'rxloop/operators';
+ *
+ * // Time silence on the connection's own clock, so the embedded backend's virtual time drives it in tests.
+ * function input(connection: Connection) {
+ *   const options: ReadTimeoutOptions = { scheduler: connection.backend.scheduler };
+ *   return connection.data$.pipe(readTimeout(30_000, options));
+ * }
+ * ```
+ */
 export interface ReadTimeoutOptions {
   /** The clock and timers (default `asyncScheduler`; pass `connection.backend.scheduler` or a `TestScheduler`). */
   readonly scheduler?: SchedulerLike;

@@ -1,10 +1,43 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { Connection } from '../src/Connection.js';
 
-/** What {@link sendTo} does with the connection when its source completes. */
+/**
+ * What {@link sendTo} does with the connection when its source completes.
+ *
+ * ## Example
+ * ```ts
+ * import { connect } from 'rxloop';
+ * import { sendTo, type SendToCompletion } from 'rxloop/operators';
+ * import { mergeMap, of } from 'rxjs';
+ *
+ * // Send one request, then half-close: the server sees the end of input and can still answer.
+ * const onComplete: SendToCompletion = 'end';
+ * connect({ port: 7000 })
+ *   .pipe(mergeMap((connection) => of('GET /\n').pipe(sendTo(connection, { onComplete }))))
+ *   .subscribe();
+ * ```
+ */
 export type SendToCompletion = 'close' | 'end' | 'none';
 
-/** Options for {@link sendTo}. */
+/**
+ * Options for {@link sendTo}.
+ *
+ * ## Example
+ * ```ts
+ * import { connect, listen } from 'rxloop';
+ * import { sendTo, type SendToOptions } from 'rxloop/operators';
+ * import { merge, mergeMap } from 'rxjs';
+ *
+ * // A TCP proxy: a slow side pauses the other side's input, and the end of one input ends the other output.
+ * listen({ port: 8080 }).pipe(
+ *   mergeMap((client) => connect({ host: '127.0.0.1', port: 80 }).pipe(mergeMap((target) => {
+ *     const upstream: SendToOptions = { pause: [client], onComplete: 'end' };
+ *     const downstream: SendToOptions = { pause: [target], onComplete: 'end' };
+ *     return merge(client.data$.pipe(sendTo(target, upstream)), target.data$.pipe(sendTo(client, downstream)));
+ *   }))),
+ * ).subscribe();
+ * ```
+ */
 export interface SendToOptions {
   /**
    * When the source completes: `'close'` flushes and closes the connection (default), `'end'` half-closes

@@ -1,6 +1,19 @@
 import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 
-/** Options for {@link wiretap}. */
+/**
+ * Options for {@link wiretap}.
+ *
+ * ## Example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { wiretap, type WiretapOptions } from 'rxloop/operators';
+ *
+ * // In a test: always on, into an array, at most 16 bytes per dump.
+ * const dumped: string[] = [];
+ * const options: WiretapOptions = { enabled: true, log: (line) => dumped.push(line), maxBytes: 16 };
+ * of(Buffer.from('PING\r\n')).pipe(wiretap('in', options)).subscribe();
+ * ```
+ */
 export interface WiretapOptions {
   /**
    * Whether to dump (default: when the `RXLOOP_WIRETAP` environment variable is `1`, `*`, or a comma-separated

@@ -1,6 +1,18 @@
 import { Subscription, config, type SchedulerAction, type SchedulerLike } from 'rxjs';
 
-/** Options for a {@link ReactorScheduler}. */
+/**
+ * Options for a {@link ReactorScheduler}.
+ *
+ * ## Example
+ * ```ts
+ * import { ReactorScheduler, type ReactorSchedulerOptions } from 'rxloop/schedulers';
+ * import { observeOn, range } from 'rxjs';
+ *
+ * // Shorter turns: socket events wait behind at most 64 scheduled tasks.
+ * const options: ReactorSchedulerOptions = { tasksPerTurn: 64 };
+ * range(0, 10_000).pipe(observeOn(new ReactorScheduler(options))).subscribe();
+ * ```
+ */
 export interface ReactorSchedulerOptions {
   /** Zero-delay tasks run per turn of the event loop before yielding to I/O (default 1024). */
   readonly tasksPerTurn?: number;

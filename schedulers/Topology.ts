@@ -4,10 +4,30 @@ import type { ListenOptions } from '../src/listen.js';
 
 /**
  * Where and how {@link serve} listens: the options of `listen` without the ones `serve` owns.
+ *
+ * ## Example
+ * ```ts
+ * import { serve, singleReactor, type ServeListenOptions } from 'rxloop/schedulers';
+ *
+ * // One place for where to listen, shared by the tests and the production start-up.
+ * const where: ServeListenOptions = { host: '127.0.0.1', port: 0, backlog: 1024, maxConnections: 10_000 };
+ * const server = await serve('./handler.js', { ...where, scheduler: singleReactor() });
+ * ```
  */
 export type ServeListenOptions = Omit<ListenOptions, 'onListening' | 'shutdown'>;
 
-/** Options for {@link serve}. */
+/**
+ * Options for {@link serve}.
+ *
+ * ## Example
+ * ```ts
+ * import { pooledReactor, serve, type ServeOptions } from 'rxloop/schedulers';
+ *
+ * const options: ServeOptions = { port: 7000, scheduler: pooledReactor({ workers: 4 }), statsInterval: 5000 };
+ * const server = await serve(new URL('./handler.js', import.meta.url), options);
+ * server.stats$.subscribe((stats) => console.log(stats.reactors.map((reactor) => reactor.connections)));
+ * ```
+ */
 export interface ServeOptions extends ServeListenOptions {
   /** The topology: `singleReactor()` (default), `pooledReactor(...)` or `multiReactor(...)`. */
   readonly scheduler?: Topology;
@@ -44,7 +64,18 @@ export interface ReactorStats {
   readonly tasksInFlight?: number;
 }
 
-/** A snapshot of a whole server, one entry per reactor. */
+/**
+ * A snapshot of a whole server, one entry per reactor.
+ *
+ * ## Example
+ * ```ts
+ * import { serve, type ServerStats } from 'rxloop/schedulers';
+ *
+ * const open = (stats: ServerStats) => stats.reactors.reduce((sum, reactor) => sum + reactor.connections, 0);
+ * const server = await serve('./handler.js', { port: 0, statsInterval: 5000 });
+ * server.stats$.subscribe((stats) => console.log(new Date(stats.at).toISOString(), open(stats), 'connections open'));
+ * ```
+ */
 export interface ServerStats {
   /** When the snapshot was taken (ms since the epoch). */
   readonly at: number;
@@ -52,12 +83,60 @@ export interface ServerStats {
   readonly reactors: readonly ReactorStats[];
 }
 
-/** Something that happened to a server that a supervisor wants to know. */
+/**
+ * Something that happened to a server that a supervisor wants to know.
+ *
+ * ## Example
+ * ```ts
+ * import { serve, type ServerEvent } from 'rxloop/schedulers';
+ *
+ * function explain(event: ServerEvent): string {
+ *   switch (event.type) {
+ *     case 'handler-error': return `${event.reactor}: a handler failed with ${event.code}: ${event.message}`;
+ *     case 'reactor-exit': return `${event.reactor} exited (code ${event.exitCode}, signal ${event.signal})`;
+ *     case 'reactor-restart': return `${event.reactor} restarted`;
+ *     case 'worker-exit': return `${event.reactor}: a worker thread died: ${event.message}`;
+ *   }
+ * }
+ * const server = await serve('./handler.js', { port: 0 });
+ * server.events$.subscribe((event) => console.warn(explain(event)));
+ * ```
+ */
 export type ServerEvent =
-  | { readonly type: 'handler-error'; readonly reactor: string; readonly code: string; readonly message: string }
-  | { readonly type: 'reactor-exit'; readonly reactor: string; readonly exitCode: number | null; readonly signal: string | null }
-  | { readonly type: 'reactor-restart'; readonly reactor: string }
-  | { readonly type: 'worker-exit'; readonly reactor: string; readonly message: string };
+  | {
+      /** A handler's pipeline errored; its connection was closed and the others go on. */
+      readonly type: 'handler-error';
+      /** The reactor the handler ran on. */
+      readonly reactor: string;
+      /** The error's stable `code`; `'ERR_TASK_FAILED'` for an error that is not an `RxloopError`. */
+      readonly code: string;
+      /** The error's message. */
+      readonly message: string;
+    }
+  | {
+      /** A sub-reactor process exited (multi-reactor only). */
+      readonly type: 'reactor-exit';
+      /** The reactor that exited. */
+      readonly reactor: string;
+      /** Its exit code, or `null` when a signal ended it. */
+      readonly exitCode: number | null;
+      /** The signal that ended it (`'SIGKILL'`), or `null` when it exited by itself. */
+      readonly signal: string | null;
+    }
+  | {
+      /** A sub-reactor process that had exited was started again and serves again (multi-reactor only). */
+      readonly type: 'reactor-restart';
+      /** The reactor that was restarted. */
+      readonly reactor: string;
+    }
+  | {
+      /** A worker thread of the pool died (pooled reactor); it is replaced, its task fails with `ERR_WORKER_DIED`. */
+      readonly type: 'worker-exit';
+      /** The reactor whose pool the worker belonged to. */
+      readonly reactor: string;
+      /** What ended the worker. */
+      readonly message: string;
+    };
 
 /**
  * A running server, returned by {@link serve}.

@@ -1,4 +1,9 @@
-// rxloop/schedulers: topologies that run one handler module, and the reactor scheduler.
+/**
+ * rxloop/schedulers: `serve` and the topologies it runs one handler module on (single, pooled and
+ * multi-reactor), and the reactor's RxJS scheduler.
+ *
+ * @module rxloop/schedulers
+ */
 
 // Serving a handler module
 export { serve } from './serve.js';

@@ -48,7 +48,18 @@ export interface DemandState {
   readonly writableLength: number;
 }
 
-/** Options for a {@link Connection}, given to `listen` and `connect`. */
+/**
+ * Options for a {@link Connection}, given to `listen` and `connect`.
+ *
+ * ## Example
+ * ```ts
+ * import { listen, type ConnectionOptions } from 'rxloop';
+ *
+ * // A server that only pushes: reading a client may pause while our output to it is backed up.
+ * const flow: ConnectionOptions = { pauseReadingOnWriteBacklog: true };
+ * listen({ port: 0, ...flow }).subscribe((connection) => connection.write('welcome\n'));
+ * ```
+ */
 export interface ConnectionOptions {
   /**
    * Stop reading whenever the write buffer is over its high-water mark, and resume on drain (default `false`).

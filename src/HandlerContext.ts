@@ -1,6 +1,19 @@
 import type { Connection } from './Connection.js';
 
-/** A reference to a function that worker threads can load: a module specifier (file URL) and an export name. */
+/**
+ * A reference to a function that worker threads can load: a module specifier (file URL) and an export name.
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection, TaskRef } from 'rxloop';
+ * import { encodeLines, lines, offload, sendTo } from 'rxloop/operators';
+ *
+ * const hashPassword: TaskRef = { module: new URL('./tasks.js', import.meta.url).href, name: 'hashPassword' };
+ * export default function handler(connection: Connection) {
+ *   return connection.data$.pipe(lines(), offload<Buffer, string>(hashPassword), encodeLines(), sendTo(connection));
+ * }
+ * ```
+ */
 export interface TaskRef {
   /** The module, as an absolute file URL or path. */
   readonly module: string;

@@ -5,7 +5,17 @@ import { DatagramSocket } from './DatagramSocket.js';
 import type { RxloopError } from './errors.js';
 import { checkCount, invalid } from './validate.js';
 
-/** Options for {@link bind}. */
+/**
+ * Options for {@link bind}.
+ *
+ * ## Example
+ * ```ts
+ * import { bind, type BindOptions } from 'rxloop';
+ *
+ * const options: BindOptions = { type: 'udp6', address: '::1', port: 0 };
+ * bind(options).subscribe((socket) => console.log('bound at', socket.address));
+ * ```
+ */
 export interface BindOptions {
   /** `'udp4'` (default) or `'udp6'`. */
   readonly type?: 'udp4' | 'udp6';

@@ -5,7 +5,22 @@ import { defaultBackend } from './backends/defaultBackend.js';
 import { Connection, type ConnectionOptions } from './Connection.js';
 import { checkCount, checkEndpoint } from './validate.js';
 
-/** Options for {@link connect}. Give `port` (TCP) or `path` (Unix socket). */
+/**
+ * Options for {@link connect}. Give `port` (TCP) or `path` (Unix socket).
+ *
+ * ## Example
+ * ```ts
+ * import { connect, type ConnectOptions } from 'rxloop';
+ *
+ * const options: ConnectOptions = {
+ *   host: 'cache.example.com',
+ *   port: 6380,
+ *   timeout: 2000,
+ *   tls: { servername: 'cache.example.com' },
+ * };
+ * connect(options).subscribe((connection) => connection.write('PING\r\n'));
+ * ```
+ */
 export interface ConnectOptions extends ConnectionOptions {
   /** The host to connect to (default `'localhost'`). */
   readonly host?: string;

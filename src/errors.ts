@@ -64,7 +64,18 @@ export const ErrorCode = {
 /** One of the string values of {@link ErrorCode}. */
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Extra context an {@link RxloopError} may carry. */
+/**
+ * Extra context an {@link RxloopError} may carry.
+ *
+ * ## Example
+ * ```ts
+ * import { ErrorCode, RxloopError, type RxloopErrorOptions } from 'rxloop';
+ *
+ * const options: RxloopErrorOptions = { errno: 'ECONNRESET', syscall: 'read', cause: new Error('read ECONNRESET') };
+ * const error = new RxloopError(ErrorCode.CONNECTION_RESET, 'expected a reply, the peer reset', options);
+ * console.log(error.errno, error.syscall); // 'ECONNRESET' 'read'
+ * ```
+ */
 export interface RxloopErrorOptions {
   /** The underlying error (usually Node's system error). */
   cause?: unknown;
@@ -88,6 +99,7 @@ export interface RxloopErrorOptions {
  * ```
  */
 export class RxloopError extends Error {
+  /** Always `'RxloopError'`, also after minification, so logs and `error.name` checks recognise it. */
   override readonly name = 'RxloopError';
   /** The stable code; see {@link ErrorCode}. */
   readonly code: ErrorCode;

@@ -1,4 +1,9 @@
-// rxloop: reactor and proactor sockets as RxJS streams.
+/**
+ * rxloop: reactor and proactor sockets as RxJS streams. This entry point holds the socket factories (`listen`,
+ * `connect`, `bind`), the connections and datagram sockets they emit, the errors, and the backends.
+ *
+ * @module rxloop
+ */
 
 // Socket factories
 export { listen } from './listen.js';

@@ -33,6 +33,16 @@ export interface ListeningServer {
 
 /**
  * Options for {@link listen}. Give `port` (TCP, 0 picks a free port) or `path` (Unix socket).
+ *
+ * ## Example
+ * ```ts
+ * import { listen, type ListenOptions } from 'rxloop';
+ *
+ * const stop = new AbortController();
+ * const options: ListenOptions = { host: '127.0.0.1', port: 0, maxConnections: 1000, shutdown: stop.signal };
+ * listen(options).subscribe((connection) => connection.write('hello\n'));
+ * process.once('SIGTERM', () => stop.abort());
+ * ```
  */
 export interface ListenOptions extends ConnectionOptions {
   /** The address to bind (default: all interfaces, as Node does). Use `'127.0.0.1'` for loopback only. */

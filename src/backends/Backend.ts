@@ -34,8 +34,22 @@ import type { RxloopError } from '../errors.js';
  * ```
  */
 export type SocketAddress =
-  | { readonly kind: 'inet'; readonly family: 'IPv4' | 'IPv6'; readonly address: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+  | {
+      /** An IP socket (TCP or UDP). */
+      readonly kind: 'inet';
+      /** The IP version of `address`. */
+      readonly family: 'IPv4' | 'IPv6';
+      /** The IP address as text (`'127.0.0.1'`, `'::1'`). */
+      readonly address: string;
+      /** The port number. */
+      readonly port: number;
+    }
+  | {
+      /** A Unix domain socket. */
+      readonly kind: 'unix';
+      /** The socket's file system path. */
+      readonly path: string;
+    };
 
 /**
  * How a transport hands over the bytes it reads.
@@ -43,6 +57,17 @@ export type SocketAddress =
  * - `'completion'`: the transport allocates chunks and calls `completed(chunks)`; the chunks are the reader's.
  * - `'leased'`: the transport reads into buffers taken from a {@link BufferSource} and calls `completed(views)`
  *   with views of the filled bytes; the reader gives each buffer back to its source when done.
+ *
+ * ## Example
+ * ```ts
+ * import type { ReadMode, Transport } from 'rxloop';
+ *
+ * // 'leased' also needs a BufferSource, so this helper only offers the other two modes.
+ * function startReading(transport: Transport, mode: Exclude<ReadMode, 'leased'>): void {
+ *   transport.setReadMode(mode);
+ *   transport.setReading(true);
+ * }
+ * ```
  */
 export type ReadMode = 'readiness' | 'completion' | 'leased';
 
@@ -54,13 +79,46 @@ export type ReadMode = 'readiness' | 'completion' | 'leased';
  * buffer (through `completed`, possibly in a batch with other transports' work) before it asks for the next.
  * Exact-size readers rely on this to post the unfilled tail of a buffer again after a short read. A posted
  * buffer that never completes (reading stopped, input ended) is simply abandoned; the source takes it back.
+ *
+ * ## Example
+ * ```ts
+ * import type { BufferSource, Transport } from 'rxloop';
+ *
+ * // Two fixed buffers are the read credit: reading stops while both are out. The reader gives one back with
+ * // free.push(buffer) and transport.setReading(true).
+ * const free = [Buffer.alloc(4096), Buffer.alloc(4096)];
+ * const source: BufferSource = { lease: () => free.pop() ?? null };
+ * const readLeased = (transport: Transport) => transport.setReadMode('leased', source);
+ * ```
  */
 export interface BufferSource {
   /** The next buffer to read into, or `null` when every buffer is out. */
   lease(): Buffer | null;
 }
 
-/** Receives a stream transport's events. Exactly one sink is attached to a transport. */
+/**
+ * Receives a stream transport's events. Exactly one sink is attached to a transport.
+ *
+ * ## Example
+ * ```ts
+ * import type { Transport, TransportSink } from 'rxloop';
+ *
+ * // Readiness mode: count the bytes a peer sends, pulling them when told they are waiting.
+ * function countBytes(transport: Transport, done: (total: number) => void): void {
+ *   let total = 0;
+ *   const sink: TransportSink = {
+ *     readable: () => { total += transport.read()?.length ?? 0; },
+ *     completed: () => {},
+ *     writable: () => {},
+ *     ended: () => transport.close(),
+ *     closed: () => done(total),
+ *   };
+ *   transport.attach(sink);
+ *   transport.setReadMode('readiness');
+ *   transport.setReading(true);
+ * }
+ * ```
+ */
 export interface TransportSink {
   /** Readiness: bytes are waiting in the transport; take them with `read()`. */
   readable(): void;
@@ -78,7 +136,18 @@ export interface TransportSink {
   closed(error: RxloopError | undefined): void;
 }
 
-/** What a transport can do beyond the common contract, so callers can pick the fastest path. */
+/**
+ * What a transport can do beyond the common contract, so callers can pick the fastest path.
+ *
+ * ## Example
+ * ```ts
+ * import type { ReadMode, TransportFeatures } from 'rxloop';
+ *
+ * // Lease buffers only where the backend reads straight into them; otherwise take its own chunks.
+ * const readModeFor = (features: TransportFeatures): ReadMode =>
+ *   features.zeroCopyLeasedReads ? 'leased' : 'completion';
+ * ```
+ */
 export interface TransportFeatures {
   /** `'leased'` reads go straight into the leased buffers (no copy). When false, the backend copies into them. */
   readonly zeroCopyLeasedReads: boolean;
@@ -86,7 +155,27 @@ export interface TransportFeatures {
   readonly secure: boolean;
 }
 
-/** One stream socket (TCP, Unix or TLS) as a backend exposes it. */
+/**
+ * One stream socket (TCP, Unix or TLS) as a backend exposes it.
+ *
+ * ## Example
+ * ```ts
+ * import type { Transport } from 'rxloop';
+ *
+ * // An echo on a bare transport: completions in, the same chunks out, close when the peer ends.
+ * function echo(transport: Transport): void {
+ *   transport.attach({
+ *     readable: () => {},
+ *     completed: (chunks) => chunks.forEach((chunk) => transport.write(chunk)),
+ *     writable: () => {},
+ *     ended: () => transport.close(),
+ *     closed: (error) => { if (error) console.error(error.code); },
+ *   });
+ *   transport.setReadMode('completion');
+ *   transport.setReading(true);
+ * }
+ * ```
+ */
 export interface Transport {
   /** The local end, once known. */
   readonly localAddress: SocketAddress | undefined;
@@ -129,7 +218,22 @@ export interface Transport {
   abort(): void;
 }
 
-/** Receives a listening socket's events. */
+/**
+ * Receives a listening socket's events.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type AcceptorSink } from 'rxloop';
+ *
+ * const sink: AcceptorSink = {
+ *   listening: (address) => console.log('listening on', address),
+ *   accepted: (transport) => transport.close(),
+ *   failed: (error) => console.error('cannot listen:', error.code),
+ *   acceptFailed: (error) => console.warn('one accept failed:', error.code),
+ * };
+ * nodeBackend().listen({ host: '127.0.0.1', port: 0 }, sink);
+ * ```
+ */
 export interface AcceptorSink {
   /** The socket is bound and accepting; `address` is where (with the real port when 0 was asked). */
   listening(address: SocketAddress): void;
@@ -144,7 +248,21 @@ export interface AcceptorSink {
   acceptFailed?(error: RxloopError): void;
 }
 
-/** A listening socket. */
+/**
+ * A listening socket.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type Acceptor } from 'rxloop';
+ *
+ * const acceptor: Acceptor = nodeBackend().listen({ host: '127.0.0.1', port: 0 }, {
+ *   listening: (address) => console.log('listening on', address),
+ *   accepted: (transport) => transport.close(),
+ *   failed: (error) => console.error(error.code),
+ * });
+ * process.once('SIGTERM', () => acceptor.close());
+ * ```
+ */
 export interface Acceptor {
   /** Where it listens, once listening. */
   readonly address: SocketAddress | undefined;
@@ -152,7 +270,23 @@ export interface Acceptor {
   close(): void;
 }
 
-/** Receives the outcome of a `connect`. Exactly one of the two is called, unless the attempt was cancelled. */
+/**
+ * Receives the outcome of a `connect`. Exactly one of the two is called, unless the attempt was cancelled.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type ConnectSink } from 'rxloop';
+ *
+ * const sink: ConnectSink = {
+ *   connected: (transport) => {
+ *     console.log('connected to', transport.remoteAddress);
+ *     transport.close();
+ *   },
+ *   failed: (error) => console.error('cannot connect:', error.code),
+ * };
+ * nodeBackend().connect({ host: '127.0.0.1', port: 6380, timeout: 1000 }, sink);
+ * ```
+ */
 export interface ConnectSink {
   /** The connection is established (and, for TLS, the handshake is done). Reading is stopped. */
   connected(transport: Transport): void;
@@ -160,26 +294,74 @@ export interface ConnectSink {
   failed(error: RxloopError): void;
 }
 
-/** An outgoing connection attempt. */
+/**
+ * An outgoing connection attempt.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type ConnectAttempt } from 'rxloop';
+ *
+ * const attempt: ConnectAttempt = nodeBackend().connect({ host: '127.0.0.1', port: 6380 }, {
+ *   connected: (transport) => transport.close(),
+ *   failed: (error) => console.error(error.code),
+ * });
+ * // Stop waiting when the user gives up; no sink call follows.
+ * process.once('SIGINT', () => attempt.cancel());
+ * ```
+ */
 export interface ConnectAttempt {
   /** Abandons the attempt; no sink call follows. Does nothing once `connected` or `failed` was called. */
   cancel(): void;
 }
 
-/** What to listen on. Exactly one of `port` and `path` is set. */
+/**
+ * What to listen on. Exactly one of `port` and `path` is set.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type ListenSpec } from 'rxloop';
+ *
+ * const spec: ListenSpec = { path: '/tmp/rxloop.sock', backlog: 511 };
+ * nodeBackend().listen(spec, {
+ *   listening: (address) => console.log('listening on', address),
+ *   accepted: (transport) => transport.close(),
+ *   failed: (error) => console.error(error.code),
+ * });
+ * ```
+ */
 export interface ListenSpec {
+  /** The address to bind with `port` (absent: all interfaces). */
   readonly host?: string;
+  /** The TCP port; 0 lets the operating system choose. */
   readonly port?: number;
+  /** A Unix socket path. */
   readonly path?: string;
+  /** The length of the kernel's queue of connections not yet accepted (absent: the backend's default). */
   readonly backlog?: number;
   /** TLS server options (certificate and key); plain TCP without them. */
   readonly tls?: TlsOptions;
 }
 
-/** Where to connect. Exactly one of `port` and `path` is set. */
+/**
+ * Where to connect. Exactly one of `port` and `path` is set.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type ConnectSpec } from 'rxloop';
+ *
+ * const spec: ConnectSpec = { host: '127.0.0.1', port: 6380, timeout: 1000, noDelay: true };
+ * nodeBackend().connect(spec, {
+ *   connected: (transport) => transport.close(),
+ *   failed: (error) => console.error(error.code),
+ * });
+ * ```
+ */
 export interface ConnectSpec {
+  /** The host name or IP address to connect to with `port`. */
   readonly host?: string;
+  /** The TCP port. */
   readonly port?: number;
+  /** A Unix socket path. */
   readonly path?: string;
   /** Milliseconds to wait for the connection (and TLS handshake) before failing with `ERR_CONNECT_TIMEOUT`. */
   readonly timeout?: number;
@@ -189,15 +371,52 @@ export interface ConnectSpec {
   readonly tls?: TlsConnectionOptions;
 }
 
-/** Which datagram socket to open. */
+/**
+ * Which datagram socket to open.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type BindSpec } from 'rxloop';
+ *
+ * const spec: BindSpec = { type: 'udp4', address: '127.0.0.1', port: 0 };
+ * nodeBackend().bind(spec, {
+ *   listening: (address) => console.log('bound at', address),
+ *   received: (data, from) => console.log(data.length, 'bytes from', from),
+ *   failed: (error) => console.error(error.code),
+ *   closed: () => console.log('closed'),
+ * });
+ * ```
+ */
 export interface BindSpec {
+  /** The IP version: `'udp4'` or `'udp6'`. */
   readonly type: 'udp4' | 'udp6';
+  /** The local address (absent: all interfaces). */
   readonly address?: string;
+  /** The local port; 0 or absent lets the operating system choose. */
   readonly port?: number;
+  /** Lets other sockets bind the same address and port (SO_REUSEADDR). */
   readonly reuseAddr?: boolean;
 }
 
-/** Receives a datagram socket's events. */
+/**
+ * Receives a datagram socket's events.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type DatagramSink } from 'rxloop';
+ *
+ * // A UDP echo: every datagram goes back to where it came from.
+ * const sink: DatagramSink = {
+ *   listening: (address) => console.log('bound at', address),
+ *   received: (data, from) => {
+ *     if (from.kind === 'inet') socket.send(data, from.port, from.address, () => {});
+ *   },
+ *   failed: (error) => console.error(error.code),
+ *   closed: () => console.log('closed'),
+ * };
+ * const socket = nodeBackend().bind({ type: 'udp4', port: 0 }, sink);
+ * ```
+ */
 export interface DatagramSink {
   /** The socket is bound at `address`. */
   listening(address: SocketAddress): void;
@@ -209,7 +428,21 @@ export interface DatagramSink {
   closed(): void;
 }
 
-/** A datagram (UDP) socket as a backend exposes it. */
+/**
+ * A datagram (UDP) socket as a backend exposes it.
+ *
+ * ## Example
+ * ```ts
+ * import { nodeBackend, type DatagramTransport } from 'rxloop';
+ *
+ * const socket: DatagramTransport = nodeBackend().bind({ type: 'udp4', port: 0 }, {
+ *   listening: () => socket.send(Buffer.from('ping'), 9999, '127.0.0.1', () => socket.close()),
+ *   received: () => {},
+ *   failed: (error) => console.error(error.code),
+ *   closed: () => {},
+ * });
+ * ```
+ */
 export interface DatagramTransport {
   /** Where it is bound, once bound. */
   readonly address: SocketAddress | undefined;

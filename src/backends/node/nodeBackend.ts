@@ -8,7 +8,19 @@ import { NodeAcceptor } from './NodeAcceptor.js';
 import { NodeConnectAttempt } from './NodeConnectAttempt.js';
 import { NodeDatagramTransport } from './NodeDatagramTransport.js';
 
-/** Options of {@link nodeBackend}. */
+/**
+ * Options of {@link nodeBackend}.
+ *
+ * ## Example
+ * ```ts
+ * import { listen, nodeBackend, type NodeBackendOptions } from 'rxloop';
+ * import { asyncScheduler } from 'rxjs';
+ *
+ * // Keep leased reads on Node's public path (one copy per read), for example to measure what zero-copy saves.
+ * const options: NodeBackendOptions = { scheduler: asyncScheduler, zeroCopyLeasedReads: false };
+ * listen({ port: 0, backend: nodeBackend(options) }).subscribe();
+ * ```
+ */
 export interface NodeBackendOptions {
   /** Runs timers (connect timeouts) and is the clock of everything above the backend. Default: `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
