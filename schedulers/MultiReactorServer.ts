@@ -1,10 +1,16 @@
+import { rmSync } from 'node:fs';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { Subject, exhaustMap, from, interval, startWith, type Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import { toSocketAddress } from '../src/backends/node/toSocketAddress.js';
 import { ErrorCode, RxloopError, toRxloopError } from '../src/errors.js';
 import { checkCount, checkEndpoint, describe } from '../src/validate.js';
+import { loadHandler, resolveHandlerModule } from './loadHandler.js';
 import type { MultiReactorOptions } from './multiReactor.js';
+import { SingleReactor, inlineTaskRunner } from './singleReactor.js';
+import { startReactorServer } from './startReactorServer.js';
 import { SubReactorProcess } from './SubReactorProcess.js';
 import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
 
@@ -16,6 +22,9 @@ const STATS_TIMEOUT = 1000;
 const EXIT_GRACE = 3000;
 
 const ignore = (): void => undefined;
+
+/** Numbers the service sockets of the servers of this process. */
+let services = 0;
 
 /** A multi-reactor's options with the defaults applied. */
 type MultiReactorSettings = Required<MultiReactorOptions>;
@@ -50,6 +59,9 @@ export class MultiReactorServer implements Server {
   /** Replacements run one at a time, so two of them never race to re-bind the address. */
   private restarts: Promise<void> = Promise.resolve();
   private readonly onStopped: () => void;
+  /** The handler module's service, served by this process on a private Unix socket, if it declares one. */
+  private service: Server | undefined;
+  private servicePath: string | undefined;
 
   private constructor(handlerModule: string, options: ServeOptions, settings: MultiReactorSettings, onStopped: () => void) {
     this.handlerModule = handlerModule;
@@ -101,6 +113,8 @@ export class MultiReactorServer implements Server {
   }
 
   private async open(): Promise<void> {
+    // First, so that every sub-reactor can reach it from the moment its handler loads.
+    await this.startService();
     for (let i = 0; i < this.settings.reactors; i++) this.spawn(i);
     try {
       await Promise.all(this.subs.map((sub) => sub.ready));
@@ -116,8 +130,43 @@ export class MultiReactorServer implements Server {
       this.listener?.close();
       for (const sub of this.subs) sub.kill();
       await Promise.all(this.subs.map((sub) => sub.exited));
+      await this.service?.stop({ deadline: 0 });
       throw error;
     }
+  }
+
+  /**
+   * Serves the handler module's `service` export, when it has one, on a Unix socket of this process: the one
+   * place that state shared by every sub-reactor can live (a store, a rate limiter), reached from sub-reactors
+   * through `multiReactorService()`. A handler module that does not load here is left to the sub-reactors to
+   * report.
+   */
+  private async startService(): Promise<void> {
+    let declared: unknown;
+    try {
+      declared = ((await import(this.handlerModule)) as { service?: unknown }).service;
+    } catch {
+      return;
+    }
+    if (declared === undefined) return;
+    if (!(declared instanceof URL || (typeof declared === 'string' && (declared.startsWith('file:') || isAbsolute(declared))))) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT,
+        `multiReactor expected the service export of ${this.handlerModule} to be a URL or an absolute path, got ${describe(declared)}`);
+    }
+    const handler = await loadHandler(resolveHandlerModule(declared));
+    const path = join(tmpdir(), `rxloop-${process.pid}-${++services}.sock`);
+    // A socket file left by a crashed process that had our pid would make the listen fail.
+    rmSync(path, { force: true });
+    const events = new Subject<ServerEvent>();
+    events.subscribe((event) => this.events.next(event.type === 'handler-error' ? { ...event, reactor: 'service' } : event));
+    this.service = await startReactorServer({
+      handler,
+      scheduler: new SingleReactor(),
+      options: { path },
+      taskRunner: inlineTaskRunner,
+      events,
+    });
+    this.servicePath = path;
   }
 
   private spawn(slot: number): SubReactorProcess {
@@ -130,6 +179,7 @@ export class MultiReactorServer implements Server {
         // In shared mode nobody sees all connections, so each sub-reactor takes its share of the limit.
         maxConnections: settings.accept === 'shared' && max !== Infinity ? Math.ceil(max / settings.reactors) : null,
         pauseReadingOnWriteBacklog: options.pauseReadingOnWriteBacklog,
+        servicePath: this.servicePath,
       },
       (event) => this.events.next(event),
     );
@@ -329,6 +379,8 @@ export class MultiReactorServer implements Server {
     }, deadline + EXIT_GRACE);
     await Promise.all(this.subs.map((sub) => sub.exited));
     clearTimeout(killer);
+    // Its clients (the sub-reactors) are gone; what is left of their links is closed at once.
+    await this.service?.stop({ deadline: 0 });
     this.events.complete();
     this.onStopped();
   }

@@ -16,7 +16,17 @@ export interface SubReactorConfig {
   readonly maxConnections: number | null;
   /** Passed to every adopted `Connection`. */
   readonly pauseReadingOnWriteBacklog: boolean | undefined;
+  /** The Unix socket of the server's service (the handler module's `service` export), if it has one. */
+  readonly servicePath?: string;
 }
+
+/**
+ * The environment variable through which a sub-reactor's handler finds its server's service (see
+ * `multiReactorService`). The sub-reactor sets it before it loads the handler module.
+ *
+ * @internal
+ */
+export const SERVICE_PATH_VARIABLE = 'RXLOOP_MULTI_REACTOR_SERVICE';
 
 /**
  * Messages from the main process to a sub-reactor. `connection` and `server` carry a handle (the accepted

@@ -22,7 +22,7 @@ export type {
 export { singleReactor, SingleReactor } from './singleReactor.js';
 export { pooledReactor, PooledReactor } from './pooledReactor.js';
 export type { PooledReactorOptions } from './pooledReactor.js';
-export { multiReactor, MultiReactor } from './multiReactor.js';
+export { multiReactor, multiReactorService, MultiReactor } from './multiReactor.js';
 export type { MultiReactorOptions } from './multiReactor.js';
 
 // The reactor's RxJS scheduler

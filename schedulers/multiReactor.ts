@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { describe } from '../src/validate.js';
 import { MultiReactorServer } from './MultiReactorServer.js';
+import { SERVICE_PATH_VARIABLE } from './SubReactorMessage.js';
 import type { ServeOptions, Server, Topology } from './Topology.js';
 
 /** Options for {@link multiReactor}. */
@@ -36,6 +37,14 @@ export interface MultiReactorOptions {
  * there. A sub-reactor that dies takes only its own connections with it: `events$` reports `reactor-exit`,
  * and with `restart` a replacement is started and reported as `reactor-restart`. Sub-reactors exit when the
  * main process dies, so none is left behind.
+ *
+ * Sub-reactors share nothing. State that every connection must see (a store) can live in a **service**: when
+ * the handler module exports `service` (the URL or absolute path of another handler module), the main
+ * process serves that module on a private Unix socket before it starts the sub-reactors, and each
+ * sub-reactor's handler finds the socket with {@link multiReactorService}. The other topologies ignore the
+ * export: there the handler shares state in its own process. To read the export the main process imports
+ * the handler module (as `singleReactor` does), without calling it. Handler errors of the service are
+ * reported with reactor `'service'`.
  *
  * ## Example
  * ```ts
@@ -107,6 +116,34 @@ export class MultiReactor implements Topology {
  */
 export function multiReactor(options: MultiReactorOptions = {}): MultiReactor {
   return new MultiReactor(options);
+}
+
+/**
+ * Inside a multi-reactor's sub-reactor, the Unix socket path of the server's service (the handler module's
+ * `service` export, served by the main process; see {@link MultiReactor}); `undefined` anywhere else, and
+ * when the handler module declares no service. The handler connects to it with `connect({ path })`, and it
+ * may read it as its module loads.
+ *
+ * ## Example
+ * ```ts
+ * // handler.ts: one counter for the whole server, whatever the topology.
+ * import { connect, type Connection } from 'rxloop';
+ * import { multiReactorService } from 'rxloop/schedulers';
+ *
+ * export const service = new URL('./counterService.js', import.meta.url);
+ * const servicePath = multiReactorService();
+ *
+ * export default function handler(connection: Connection) {
+ *   // In a sub-reactor, talk to the counter over connect({ path: servicePath }); elsewhere keep it here.
+ *   return servicePath === undefined ? connection.data$ : connect({ path: servicePath });
+ * }
+ * ```
+ *
+ * @returns the service's socket path, or `undefined`
+ */
+export function multiReactorService(): string | undefined {
+  const path = process.env[SERVICE_PATH_VARIABLE];
+  return path === undefined || path === '' ? undefined : path;
 }
 
 function settle(options: MultiReactorOptions): Required<MultiReactorOptions> {

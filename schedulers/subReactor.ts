@@ -23,7 +23,7 @@ import { ErrorCode, RxloopError } from '../src/errors.js';
 import { HandlerHost } from './HandlerHost.js';
 import { loadHandler } from './loadHandler.js';
 import { SingleReactor, inlineTaskRunner } from './singleReactor.js';
-import type { FromSubReactor, SubReactorConfig, ToSubReactor } from './SubReactorMessage.js';
+import { SERVICE_PATH_VARIABLE, type FromSubReactor, type SubReactorConfig, type ToSubReactor } from './SubReactorMessage.js';
 
 /** The settings `net.Server` reads on every accept; a server received over IPC starts with Node's defaults. */
 type AcceptSettings = NetServer & { pauseOnConnect: boolean; allowHalfOpen: boolean; noDelay: boolean };
@@ -36,6 +36,8 @@ function send(message: FromSubReactor, handle?: NetServer, sent: () => void = ig
 }
 
 async function main(config: SubReactorConfig): Promise<void> {
+  // Before the handler loads: it may look for its service as it loads.
+  if (config.servicePath !== undefined) process.env[SERVICE_PATH_VARIABLE] = config.servicePath;
   let handler;
   try {
     handler = await loadHandler(config.handlerModule);

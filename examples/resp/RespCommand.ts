@@ -1,4 +1,5 @@
 import type { CommandTable } from './CommandTable.js';
+import type { DigestWork } from './digestTask.js';
 import type { Keyspace } from './Keyspace.js';
 import type { RespArgs } from './RespArgs.js';
 import type { RespWriter } from './RespWriter.js';
@@ -13,6 +14,14 @@ export interface CommandContext {
   readonly commands: CommandTable;
   /** Asks for the connection to close once the replies written so far are sent; later commands do not run. */
   quit(): void;
+  /**
+   * Hands DIGEST's hashing out of the batch, when the session was made with `deferDigest`: the reply of this
+   * command is then the digest of `work`, computed by the caller (see `RespSession.deferred`).
+   *
+   * @param work the value as read now and the rounds
+   * @returns false when the session runs it inline: the command then writes its reply itself
+   */
+  defer(work: DigestWork): boolean;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { unknownCommand, wrongArity } from './commandErrors.js';
+import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { commands } from './commands.js';
 import { CommandTable } from './CommandTable.js';
+import type { DigestWork } from './digestTask.js';
 import type { Keyspace } from './Keyspace.js';
 import type { RespArgs } from './RespArgs.js';
 import type { CommandContext } from './RespCommand.js';
@@ -18,6 +20,12 @@ export interface RespSessionOptions extends RespParserOptions {
   writer?: RespWriter;
   /** The commands; default every command of this server. Share one table between sessions. */
   commands?: CommandTable;
+  /**
+   * Hand DIGEST's hashing to the caller instead of running it inside `handle` (default false): the batch stops
+   * after the value is read, and {@link RespSession.deferred} holds the work (see there). For a server that
+   * hashes on a worker pool, or in another process than the one that owns the keyspace.
+   */
+  deferDigest?: boolean;
 }
 
 let defaultTable: CommandTable | undefined;
@@ -36,6 +44,12 @@ let defaultTable: CommandTable | undefined;
  * by the reader as soon as `handle` returns.
  *
  * `handle` throws only when a command has a bug; the batch's replies are then dropped and `closing` is true.
+ *
+ * With `deferDigest`, a batch also stops at each `DIGEST` of an existing key: `handle` (or `resume`) returns the
+ * replies before it and {@link RespSession.deferred} holds the value and rounds to hash; the caller sends the
+ * digest's reply after those bytes and calls {@link RespSession.resume} for the rest of the batch. The chunk must
+ * then stay unchanged until the batch is resumed to its end. Batches without `DIGEST` take the same path as
+ * without the option.
  *
  * ## Example
  * ```ts
@@ -57,7 +71,12 @@ export class RespSession implements CommandContext {
   /** The commands this connection can run. */
   readonly commands: CommandTable;
   private readonly parser: RespParser;
+  private readonly deferDigest: boolean;
   private quitting = false;
+  /** The work that stopped the current batch. */
+  private work: DigestWork | undefined;
+  /** Whether the batch stops after the command just run: `quitting`, or work was deferred. */
+  private stopped = false;
 
   /**
    * @param keyspace the store, shared by all connections
@@ -68,6 +87,7 @@ export class RespSession implements CommandContext {
     this.out = options.writer ?? new RespWriter();
     this.commands = options.commands ?? (defaultTable ??= new CommandTable(commands));
     this.parser = new RespParser(options);
+    this.deferDigest = options.deferDigest ?? false;
   }
 
   /** True once the connection should close after the last returned bytes are written. */
@@ -76,30 +96,70 @@ export class RespSession implements CommandContext {
   }
 
   /**
+   * The DIGEST work that stopped the batch (with `deferDigest`): its reply goes right after the bytes `handle` or
+   * `resume` just returned, then call {@link RespSession.resume}. `undefined` when the batch ran to its end.
+   */
+  get deferred(): DigestWork | undefined {
+    return this.work;
+  }
+
+  /**
    * Runs every complete command in `chunk` and returns their replies.
    *
-   * @param chunk the bytes just read; not kept after the call
+   * @param chunk the bytes just read; not kept after the call (unless a deferral stops the batch)
    * @returns the replies, possibly empty; nothing more after `closing` turned true
+   * @throws RxloopError `ERR_INVALID_ARGUMENT` while a deferred batch has not been resumed
    */
   handle(chunk: Buffer): Buffer {
     if (this.quitting) return EMPTY;
+    if (this.work !== undefined) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, 'expected resume() after a deferred DIGEST, got handle()');
+    }
+    this.parser.push(chunk);
+    return this.drain();
+  }
+
+  /**
+   * Continues the batch that {@link RespSession.deferred} stopped, once the caller has taken the work.
+   *
+   * @returns the replies of the commands after the deferred one, up to the batch's end or the next deferral
+   */
+  resume(): Buffer {
+    if (this.work === undefined) return EMPTY;
+    this.work = undefined;
+    this.stopped = this.quitting;
+    return this.drain();
+  }
+
+  /** Part of {@link CommandContext}: the DIGEST command calls it. */
+  defer(work: DigestWork): boolean {
+    if (!this.deferDigest) return false;
+    this.work = work;
+    this.stopped = true;
+    return true;
+  }
+
+  /** Runs the parsed commands until the chunk is used up, a QUIT, or a deferral. */
+  private drain(): Buffer {
     const parser = this.parser;
-    parser.push(chunk);
     try {
       for (let args = parser.next(); args !== undefined; args = parser.next()) {
         this.run(args);
-        if (this.quitting) return this.out.take();
+        if (this.stopped) return this.out.take();
       }
     } catch (error) {
       // Only a bug gets here. The writer may be shared: its half-written batch must not reach another connection.
       this.out.discard();
       this.quitting = true;
+      this.stopped = true;
+      this.work = undefined;
       throw error;
     }
     const error = parser.error;
     if (error !== undefined) {
       this.out.error(`ERR ${error.message}`);
       this.quitting = true;
+      this.stopped = true;
     }
     return this.out.take();
   }
@@ -107,6 +167,7 @@ export class RespSession implements CommandContext {
   /** Part of {@link CommandContext}: `QUIT` calls it. */
   quit(): void {
     this.quitting = true;
+    this.stopped = true;
   }
 
   private run(args: RespArgs): void {

@@ -238,8 +238,9 @@ const digestCommand: RespCommand = {
       }
     }
     const value = keyspace.get(args.latin1(1));
+    // The value is read here, in order with the other commands; only the hashing may run elsewhere.
     if (value === undefined) out.nullBulk();
-    else out.bulkString(digest(value, rounds));
+    else if (!ctx.defer({ value, rounds })) out.bulkString(digest(value, rounds));
   },
 };
 

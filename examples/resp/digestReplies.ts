@@ -1,0 +1,75 @@
+import { Observable, Subject, type OperatorFunction } from 'rxjs';
+import type { DigestWork } from './digestTask.js';
+import type { RespOutput } from './RespOutput.js';
+
+/**
+ * Turns a connection's {@link RespOutput}s into reply bytes in order: Buffers pass through, each DIGEST's work
+ * goes through `hash` (which may run it on a worker pool, so results come later) and its reply takes the
+ * DIGEST's place. Replies behind a DIGEST wait for it; with no DIGEST in flight a Buffer goes straight out, so
+ * the hot path costs one check per read.
+ *
+ * Completes once the source has completed and every DIGEST's reply is out; errors with the source or `hash`.
+ *
+ * ## Example
+ * ```ts
+ * import { map, of } from 'rxjs';
+ * import { digestReplies } from './digestReplies.js';
+ * import { digest } from './digest.js';
+ *
+ * const inline = map((work: { value: Uint8Array; rounds: number }) => Buffer.from(`$64\r\n${digest(work.value, work.rounds)}\r\n`));
+ * of(Buffer.from('+OK\r\n'), { value: Buffer.from('v'), rounds: 1 }, Buffer.from(':1\r\n'))
+ *   .pipe(digestReplies(inline))
+ *   .subscribe((reply) => console.log(JSON.stringify(reply.toString())));
+ * ```
+ *
+ * @param hash from DIGEST work to its complete reply, one result per work in the same order
+ * @returns an operator from outputs to reply bytes, in order
+ */
+export function digestReplies(hash: OperatorFunction<DigestWork, Buffer>): OperatorFunction<RespOutput, Buffer> {
+  return (source) =>
+    new Observable<Buffer>((subscriber) => {
+      // Outputs waiting behind a DIGEST: `undefined` marks a DIGEST whose reply has not come yet.
+      const waiting: (Buffer | undefined)[] = [];
+      let sourceDone = false;
+      const work = new Subject<DigestWork>();
+
+      const flush = (): void => {
+        while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
+        if (sourceDone && waiting.length === 0) subscriber.complete();
+      };
+
+      const results = work.pipe(hash).subscribe({
+        next: (reply) => {
+          // `hash` answers in order, so this reply belongs to the oldest DIGEST still waiting.
+          const slot = waiting.indexOf(undefined);
+          if (slot === -1) return;
+          waiting[slot] = reply;
+          flush();
+        },
+        error: (error) => subscriber.error(error),
+      });
+
+      const upstream = source.subscribe({
+        next: (output) => {
+          if (Buffer.isBuffer(output)) {
+            if (waiting.length === 0) subscriber.next(output);
+            else waiting.push(output);
+            return;
+          }
+          waiting.push(undefined);
+          work.next(output);
+        },
+        error: (error) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true;
+          work.complete();
+          flush();
+        },
+      });
+
+      return () => {
+        upstream.unsubscribe();
+        results.unsubscribe();
+      };
+    });
+}

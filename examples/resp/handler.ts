@@ -1,0 +1,83 @@
+import { map, type Observable, type OperatorFunction } from 'rxjs';
+import type { Connection } from '../../src/Connection.js';
+import type { RxloopError } from '../../src/errors.js';
+import { offload } from '../../operators/offload.js';
+import { sendTo } from '../../operators/sendTo.js';
+import { multiReactorService } from '../../schedulers/multiReactor.js';
+import { digestReplies } from './digestReplies.js';
+import type { DigestWork } from './digestTask.js';
+import { KeyspaceLink } from './KeyspaceLink.js';
+import { processKeyspace } from './processKeyspace.js';
+import { respReplies } from './respReplies.js';
+import { RespSession } from './RespSession.js';
+import { RespWriter } from './RespWriter.js';
+
+/**
+ * The keyspace service for `multiReactor`: its main process serves this module and the sub-reactors forward
+ * every connection's bytes to it, so all of them share one keyspace (see `keyspaceService`). `singleReactor`
+ * and `pooledReactor` ignore it: there the connections share {@link processKeyspace} directly.
+ *
+ * ## Example
+ * ```ts
+ * import { multiReactor, serve } from 'rxloop/schedulers';
+ *
+ * // Nothing to pass: multiReactor finds the export and starts the service before the sub-reactors.
+ * await serve(new URL('./handler.js', import.meta.url), { port: 6380, scheduler: multiReactor({ reactors: 2 }) });
+ * ```
+ */
+export const service = new URL('./keyspaceService.js', import.meta.url);
+
+/** Set inside a multi-reactor's sub-reactor: where the keyspace service listens. */
+const servicePath = multiReactorService();
+const digestTask = new URL('./digestTask.js', import.meta.url);
+/** One reply writer for every session of this process (see RespSessionOptions.writer). */
+const writer = new RespWriter();
+
+/**
+ * The RESP server's handler module, for `serve` under any topology and for the `rxloop` CLI:
+ * `connection.data$` → the replies to each read as one buffer → `sendTo(connection)` (one write per read),
+ * closing after the last reply once the session is over (QUIT, a protocol error, the end of input).
+ *
+ * - **One keyspace**: under `singleReactor` and `pooledReactor` every connection runs its session on the
+ *   process's keyspace; under `multiReactor` each sub-reactor forwards its connections' bytes over one Unix
+ *   socket to the keyspace service in the main process, which runs the sessions ({@link service}). Either way
+ *   a key written through one connection is read through any other, and each connection's replies come in
+ *   request order.
+ * - **DIGEST off the reactor**: the value is read where the keyspace is, in order with the other commands;
+ *   only the hashing is `offload`ed (`digestTask`): to the worker pool under `pooledReactor`, inline
+ *   elsewhere (in a sub-reactor, not in the keyspace service). Replies behind a DIGEST wait for it.
+ *
+ * ## Example
+ * ```ts
+ * import { multiReactor, serve } from 'rxloop/schedulers';
+ *
+ * const server = await serve(new URL('./handler.js', import.meta.url), {
+ *   host: '127.0.0.1',
+ *   port: 6380,
+ *   scheduler: multiReactor({ reactors: 4 }),
+ * });
+ * // redis-cli -p 6380 set greeting hello; redis-benchmark -p 6380 -P 16 -q
+ * ```
+ *
+ * @param connection the accepted connection
+ * @returns the pipeline that serves it
+ */
+export default function respHandler(connection: Connection): Observable<never> {
+  const engine: OperatorFunction<Buffer, Buffer | DigestWork> =
+    servicePath === undefined
+      ? respReplies(new RespSession(processKeyspace, { writer, deferDigest: true }))
+      : KeyspaceLink.to(servicePath).forward(connection);
+  return connection.data$.pipe(engine, digestReplies(hashDigests()), sendTo(connection));
+}
+
+/** DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. */
+function hashDigests(): OperatorFunction<DigestWork, Buffer> {
+  const hash = offload<DigestWork, string | RxloopError>(digestTask, { onError: (error) => error });
+  return (source) =>
+    source.pipe(
+      hash,
+      map((hex) =>
+        Buffer.from(typeof hex === 'string' ? `$${hex.length}\r\n${hex}\r\n` : `-ERR DIGEST failed: ${hex.code}\r\n`, 'latin1'),
+      ),
+    );
+}
