@@ -120,27 +120,47 @@ export class Connection {
    * subscriber leaves, reading stops (bytes stay in the socket, the peer is slowed, nothing is lost).
    * Chunks are the subscriber's to keep. Several subscribers all see every chunk.
    */
-  readonly data$: Observable<Buffer>;
+  get data$(): Observable<Buffer> {
+    // Created on first use: most connections never touch most of these, and idle connections are many.
+    return (this.lazyData ??= this.makeData());
+  }
 
   /**
    * Readiness events: emits this connection whenever bytes are waiting; take them with {@link Connection.read}.
    * Emits at once on subscribe when bytes are already waiting. Completes at the end of input.
    */
-  readonly readable$: Observable<Connection>;
+  get readable$(): Observable<Connection> {
+    // Created on first use: most connections never touch most of these, and idle connections are many.
+    return (this.lazyReadable ??= this.makeReadable());
+  }
 
   /**
    * Readiness events: emits this connection when a write would be accepted without backlog: at once on
    * subscribe when that is already so, and after each drain. Completes when output closes.
    */
-  readonly writable$: Observable<Connection>;
+  get writable$(): Observable<Connection> {
+    // Created on first use: most connections never touch most of these, and idle connections are many.
+    return (this.lazyWritable ??= this.makeWritable());
+  }
 
   /** Emits once, when the connection is closed for good, then completes (late subscribers get it at once). */
-  readonly closed$: Observable<ConnectionClosed>;
+  get closed$(): Observable<ConnectionClosed> {
+    // Created on first use: most connections never touch most of these, and idle connections are many.
+    return (this.lazyClosed ??= this.makeClosed());
+  }
 
   /** Emits the flow-control state at once and on every change of `reading` or `writable`. */
-  readonly demand$: Observable<DemandState>;
+  get demand$(): Observable<DemandState> {
+    // Created on first use: most connections never touch most of these, and idle connections are many.
+    return (this.lazyDemand ??= this.makeDemand());
+  }
 
   private readonly transport: Transport;
+  private lazyData: Observable<Buffer> | undefined;
+  private lazyReadable: Observable<Connection> | undefined;
+  private lazyWritable: Observable<Connection> | undefined;
+  private lazyClosed: Observable<ConnectionClosed> | undefined;
+  private lazyDemand: Observable<DemandState> | undefined;
   private readonly pauseOnBacklog: boolean;
   private readonly dataSubscribers: Subscriber<Buffer>[] = [];
   private readonly readableSubscribers: Subscriber<Connection>[] = [];
@@ -174,63 +194,10 @@ export class Connection {
     this.backend = backend;
     this.pauseOnBacklog = options.pauseReadingOnWriteBacklog ?? false;
 
-    this.data$ = new Observable<Buffer>((subscriber) => {
-      if (this.inputEnded || this.closedWith !== undefined) {
-        this.finishReader(subscriber);
-        return;
-      }
-      if (!this.addReader(subscriber, 'completion')) return;
-      this.dataSubscribers.push(subscriber);
-      return () => {
-        remove(this.dataSubscribers, subscriber);
-        this.removeReader();
-      };
-    });
 
-    this.readable$ = new Observable<Connection>((subscriber) => {
-      if (this.inputEnded || this.closedWith !== undefined) {
-        if (this.transport.readableLength > 0) subscriber.next(this);
-        this.finishReader(subscriber);
-        return;
-      }
-      if (!this.addReader(subscriber, 'readiness')) return;
-      this.readableSubscribers.push(subscriber);
-      if (this.transport.readableLength > 0) subscriber.next(this);
-      return () => {
-        remove(this.readableSubscribers, subscriber);
-        this.removeReader();
-      };
-    });
 
-    this.writable$ = new Observable<Connection>((subscriber) => {
-      if (this.outputEnded || this.closedWith !== undefined) {
-        subscriber.complete();
-        return;
-      }
-      this.writableSubscribers.push(subscriber);
-      if (!this.backlogged) subscriber.next(this);
-      return () => remove(this.writableSubscribers, subscriber);
-    });
 
-    this.closed$ = new Observable<ConnectionClosed>((subscriber) => {
-      if (this.closedWith !== undefined) {
-        subscriber.next(this.closedWith);
-        subscriber.complete();
-        return;
-      }
-      this.closedSubscribers.push(subscriber);
-      return () => remove(this.closedSubscribers, subscriber);
-    });
 
-    this.demand$ = new Observable<DemandState>((subscriber) => {
-      subscriber.next(this.demand);
-      if (this.closedWith !== undefined) {
-        subscriber.complete();
-        return;
-      }
-      this.demandSubscribers.push(subscriber);
-      return () => remove(this.demandSubscribers, subscriber);
-    });
 
     transport.attach(this.sink());
   }
@@ -544,6 +511,74 @@ export class Connection {
    */
   setMeter(meter: ((bytes: number) => void) | undefined): void {
     this.meter = meter;
+  }
+
+  private makeData(): Observable<Buffer> {
+    return new Observable<Buffer>((subscriber) => {
+      if (this.inputEnded || this.closedWith !== undefined) {
+        this.finishReader(subscriber);
+        return;
+      }
+      if (!this.addReader(subscriber, 'completion')) return;
+      this.dataSubscribers.push(subscriber);
+      return () => {
+        remove(this.dataSubscribers, subscriber);
+        this.removeReader();
+      };
+    });
+  }
+
+  private makeReadable(): Observable<Connection> {
+    return new Observable<Connection>((subscriber) => {
+      if (this.inputEnded || this.closedWith !== undefined) {
+        if (this.transport.readableLength > 0) subscriber.next(this);
+        this.finishReader(subscriber);
+        return;
+      }
+      if (!this.addReader(subscriber, 'readiness')) return;
+      this.readableSubscribers.push(subscriber);
+      if (this.transport.readableLength > 0) subscriber.next(this);
+      return () => {
+        remove(this.readableSubscribers, subscriber);
+        this.removeReader();
+      };
+    });
+  }
+
+  private makeWritable(): Observable<Connection> {
+    return new Observable<Connection>((subscriber) => {
+      if (this.outputEnded || this.closedWith !== undefined) {
+        subscriber.complete();
+        return;
+      }
+      this.writableSubscribers.push(subscriber);
+      if (!this.backlogged) subscriber.next(this);
+      return () => remove(this.writableSubscribers, subscriber);
+    });
+  }
+
+  private makeClosed(): Observable<ConnectionClosed> {
+    return new Observable<ConnectionClosed>((subscriber) => {
+      if (this.closedWith !== undefined) {
+        subscriber.next(this.closedWith);
+        subscriber.complete();
+        return;
+      }
+      this.closedSubscribers.push(subscriber);
+      return () => remove(this.closedSubscribers, subscriber);
+    });
+  }
+
+  private makeDemand(): Observable<DemandState> {
+    return new Observable<DemandState>((subscriber) => {
+      subscriber.next(this.demand);
+      if (this.closedWith !== undefined) {
+        subscriber.complete();
+        return;
+      }
+      this.demandSubscribers.push(subscriber);
+      return () => remove(this.demandSubscribers, subscriber);
+    });
   }
 
   private sink(): TransportSink {
