@@ -6,6 +6,12 @@ import type { ReactorScheduler } from './ReactorScheduler.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
 /**
+ * How long a connection whose handler has finished may take to flush its last bytes before it is reset: a peer
+ * that never reads must not hold a finished connection (and its memory) for ever.
+ */
+const CLOSE_LINGER = 30_000;
+
+/**
  * A protocol handler: the default export of a handler module. It gets one connection and returns the
  * pipeline that serves it; the connection is closed when the pipeline completes, errors, or is unsubscribed.
  *
@@ -140,7 +146,7 @@ export class HandlerHost {
       );
     } catch (error) {
       this.report(error);
-      connection.close();
+      connection.close({ linger: CLOSE_LINGER });
       pipeline = EMPTY;
     }
     let finished = false;
@@ -148,17 +154,17 @@ export class HandlerHost {
       error: (error) => {
         this.report(error);
         finished = true;
-        connection.close();
+        connection.close({ linger: CLOSE_LINGER });
         done();
       },
       complete: () => {
         finished = true;
-        connection.close();
+        connection.close({ linger: CLOSE_LINGER });
         done();
       },
     });
     subscription.add(() => {
-      if (!finished) connection.close();
+      if (!finished) connection.close({ linger: CLOSE_LINGER });
     });
     return subscription;
   }
