@@ -1,6 +1,7 @@
 import { map, type Observable, type OperatorFunction } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import type { RxloopError } from '../../src/errors.js';
+import { idleTimeout } from '../../operators/idleTimeout.js';
 import { offload } from '../../operators/offload.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { multiReactorService } from '../../schedulers/multiReactor.js';
@@ -46,6 +47,9 @@ const writer = new RespWriter();
  * - **DIGEST off the reactor**: the value is read where the keyspace is, in order with the other commands;
  *   only the hashing is `offload`ed (`digestTask`): to the worker pool under `pooledReactor`, inline
  *   elsewhere (in a sub-reactor, not in the keyspace service). Replies behind a DIGEST wait for it.
+ * - **Idle connections are closed** after `RXLOOP_RESP_IDLE_TIMEOUT` milliseconds without traffic (default
+ *   300000, like a Redis `timeout 300`; `0` turns it off), which also cuts off a slowloris that trickles a
+ *   command and then stalls.
  *
  * ## Example
  * ```ts
@@ -67,7 +71,9 @@ export default function respHandler(connection: Connection): Observable<never> {
     servicePath === undefined
       ? respReplies(new RespSession(processKeyspace, { writer, deferDigest: true }))
       : KeyspaceLink.to(servicePath).forward(connection);
-  return connection.data$.pipe(engine, digestReplies(hashDigests()), sendTo(connection));
+  const idleMs = Number(process.env['RXLOOP_RESP_IDLE_TIMEOUT'] ?? 300_000);
+  const input = idleMs > 0 ? connection.data$.pipe(idleTimeout(connection, idleMs, { action: 'close' })) : connection.data$;
+  return input.pipe(engine, digestReplies(hashDigests()), sendTo(connection));
 }
 
 /** DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. */
