@@ -1,0 +1,79 @@
+import type { Section, TargetResult } from './Section.js';
+
+/** A target from the issue, stated over the figures of one section. @internal */
+export interface TargetSpec {
+  readonly name: string;
+  /** The section id it reads. */
+  readonly section: string;
+  /** The contender measured. */
+  readonly contender: string;
+  /** The contender it is compared with; without it the target bounds the metric itself. */
+  readonly against?: string;
+  /** The metric: the value is contender / against, or the contender's own value. */
+  readonly metric: string;
+  readonly comparison: '>=' | '<=' | '<';
+  readonly threshold: number;
+  readonly unit: 'x' | 'MiB';
+  /**
+   * A CPU-cost metric of the same section (CPU per request, per GiB): the ratio `against / contender` of it is
+   * reported next to the target, because CPU time does not count waiting for a core and so moves far less than
+   * throughput on a shared machine.
+   */
+  readonly costMetric?: string;
+}
+
+/** The targets the issue sets, in report order. @internal */
+export const TARGETS: readonly TargetSpec[] = [
+  { name: 'RESP singleReactor >= 0.95x plain at -P 1', section: 'resp-p1', contender: 'single', against: 'plain',
+    metric: 'geomean', comparison: '>=', threshold: 0.95, unit: 'x', costMetric: 'serverUsPerRequest' },
+  { name: 'RESP singleReactor >= 0.95x plain at -P 16', section: 'resp-p16', contender: 'single', against: 'plain',
+    metric: 'geomean', comparison: '>=', threshold: 0.95, unit: 'x', costMetric: 'serverUsPerRequest' },
+  { name: 'HTTP singleReactor >= 1.6x node:http', section: 'http', contender: 'single', against: 'node-http',
+    metric: 'rps', comparison: '>=', threshold: 1.6, unit: 'x', costMetric: 'serverUsPerRequest' },
+  { name: 'HTTP singleReactor >= 0.9x plain', section: 'http', contender: 'single', against: 'plain',
+    metric: 'rps', comparison: '>=', threshold: 0.9, unit: 'x', costMetric: 'serverUsPerRequest' },
+  { name: 'proactor >= 0.95x plain onread', section: 'receive', contender: 'rx-proactor', against: 'plain-onread',
+    metric: 'mibPerSecond', comparison: '>=', threshold: 0.95, unit: 'x', costMetric: 'cpuPerGiB' },
+  { name: 'idle memory <= 1.2x plain (RSS per connection, rxloop listen)', section: 'memory-idle', contender: 'rx-listen',
+    against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 1.2, unit: 'x' },
+  { name: 'flood growth < 64 MiB (boundedConcatMap)', section: 'memory-flood', contender: 'bounded',
+    metric: 'growthMiB', comparison: '<', threshold: 64, unit: 'MiB' },
+];
+
+function median(section: Section | undefined, contender: string | undefined, metric: string): number {
+  const result = section?.contenders.find((c) => c.id === contender);
+  if (result === undefined || result.skipped !== undefined) return NaN;
+  return result.medians[metric] ?? NaN;
+}
+
+/**
+ * Evaluates the targets on the sections of a report (those of this run and those kept from earlier runs).
+ *
+ * @internal
+ * @param sections the report's sections
+ * @returns one result per target; `pass` is `undefined` where a figure is missing
+ */
+export function evaluateTargets(sections: readonly Section[]): TargetResult[] {
+  return TARGETS.map((spec) => {
+    const section = sections.find((s) => s.id === spec.section);
+    const own = median(section, spec.contender, spec.metric);
+    const value = spec.against === undefined ? own : own / median(section, spec.against, spec.metric);
+    const pass = !Number.isFinite(value)
+      ? undefined
+      : spec.comparison === '>=' ? value >= spec.threshold : spec.comparison === '<=' ? value <= spec.threshold : value < spec.threshold;
+    const cost = spec.costMetric === undefined
+      ? undefined
+      : median(section, spec.against, spec.costMetric) / median(section, spec.contender, spec.costMetric);
+    return {
+      name: spec.name,
+      section: spec.section,
+      value,
+      comparison: spec.comparison,
+      threshold: spec.threshold,
+      unit: spec.unit,
+      pass,
+      ...(cost !== undefined && Number.isFinite(cost) ? { costRatio: cost } : {}),
+      ...(section !== undefined ? { mode: section.mode, measuredAt: section.measuredAt } : {}),
+    };
+  });
+}
