@@ -5,7 +5,18 @@ import { MultiReactorServer } from './MultiReactorServer.js';
 import { SERVICE_PATH_VARIABLE } from './SubReactorMessage.js';
 import type { ServeOptions, Server, Topology } from './Topology.js';
 
-/** Options for {@link multiReactor}. */
+/**
+ * Options for {@link multiReactor}: how many sub-reactor processes, who accepts, how hand-offs are balanced,
+ * and whether a crashed sub-reactor is replaced.
+ *
+ * ## Example
+ * ```ts
+ * import { multiReactor, serve, type MultiReactorOptions } from 'rxloop/schedulers';
+ *
+ * const options: MultiReactorOptions = { reactors: 4, accept: 'acceptor', balance: 'least-connections', restart: true };
+ * await serve('./dist/examples/echo/handler.js', { port: 7000, scheduler: multiReactor(options) });
+ * ```
+ */
 export interface MultiReactorOptions {
   /** How many sub-reactor processes to run (default `os.availableParallelism()`, at least 1). */
   readonly reactors?: number;
