@@ -6,6 +6,18 @@ import { serve, singleReactor, type Server, type ServerEvent } from '../../sched
 import { frame, openSocket, receiveAll, sha256, unframe } from './wire.js';
 
 const fixtures = new URL('../fixtures/', import.meta.url);
+
+function resources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const kind of process.getActiveResourcesInfo()) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return counts;
+}
+
+let baseline = new Map<string, number>();
+test.before(async () => {
+  await new Promise((r) => setTimeout(r, 20));
+  baseline = resources();
+});
 const portOf = (server: Server) => (server.address.kind === 'inet' ? server.address.port : 0);
 
 async function start(module: string): Promise<{ server: Server; events: ServerEvent[] }> {
@@ -152,6 +164,20 @@ test('graceful shutdown under load: replies before and in flight are complete, n
     frames.forEach((reply, k) => assert.is(reply.subarray(0, 32).toString('hex'), sha256(sent[i]![k]!)));
   });
   for (const socket of clients) socket.destroy();
+});
+
+test('after every fault above and every stop, no handle, socket or timer is left behind', async () => {
+  // Lingering closes and drain timers may take a moment to finish after the servers stopped.
+  let left: string[] = [];
+  for (let attempt = 0; attempt < 100; attempt++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const now = resources();
+    left = [...now].filter(([kind, count]) => count > (baseline.get(kind) ?? 0)).map(([kind, count]) => `${kind}: ${baseline.get(kind) ?? 0} -> ${count}`);
+    // The polling timer itself is one Timeout.
+    left = left.filter((line) => !/^Timeout: (\d+) -> (\d+)$/.test(line) || Number(line.split('-> ')[1]) > (baseline.get('Timeout') ?? 0) + 1);
+    if (left.length === 0) break;
+  }
+  assert.equal(left, [], 'resources left after the fault tests');
 });
 
 test.run();
