@@ -133,7 +133,7 @@ export class HandlerHost {
     this.accepted++;
     this.open.add(connection);
     this.meter(connection);
-    connection.closed$.subscribe(() => {
+    connection.onClosed(() => {
       this.open.delete(connection);
       this.closedBytesIn += connection.bytesRead;
       this.closedBytesOut += connection.bytesWritten;

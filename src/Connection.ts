@@ -180,6 +180,7 @@ export class Connection {
   private meter: ((bytes: number) => void) | undefined;
   private closing = false;
   private lingerTimer: { unsubscribe(): void } | undefined;
+  private closeCallbacks: ((closed: ConnectionClosed) => void)[] | undefined;
 
   /**
    * Wraps a backend transport. Applications get connections from `listen` and `connect`; backends and tests
@@ -504,6 +505,18 @@ export class Connection {
   }
 
   /**
+   * Calls `callback` once when the connection closes (at once if it already has). The cheap form of
+   * `closed$` for bookkeeping that every connection of a server needs (a subscription costs an Observable and
+   * its subscribers on each idle connection).
+   *
+   * @internal
+   */
+  onClosed(callback: (closed: ConnectionClosed) => void): void {
+    if (this.closedWith !== undefined) callback(this.closedWith);
+    else (this.closeCallbacks ??= []).push(callback);
+  }
+
+  /**
    * Installs a callback told the byte count of every read this connection dispatches; reactors use it to
    * enforce their per-turn fairness budget and to count events.
    *
@@ -629,6 +642,9 @@ export class Connection {
           this.endReaders(error);
         }
         this.completeWritable();
+        const callbacks = this.closeCallbacks;
+        this.closeCallbacks = undefined;
+        if (callbacks !== undefined) for (const callback of callbacks) callback(this.closedWith);
         for (const subscriber of this.closedSubscribers.splice(0)) {
           subscriber.next(this.closedWith);
           subscriber.complete();

@@ -167,7 +167,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
           stats.accepted++;
           const connection = new Connection(transport, backend, options);
           open.add(connection);
-          connection.closed$.subscribe(() => {
+          connection.onClosed(() => {
             open.delete(connection);
             finishIfDrained();
           });

@@ -130,11 +130,12 @@ export class NodeTransport implements Transport {
     const hooks = options.secure ? undefined : options.leasedReads;
     this.hooks = hooks !== undefined && hooks.supports(socket) ? hooks : undefined;
     this.features = { zeroCopyLeasedReads: this.hooks !== undefined, secure: options.secure };
+    (socket as OwnedSocket)[kTransport] = this;
     // An 'error' listener is always present, so a failing socket never becomes an uncaught exception.
-    socket.on('error', this.onError);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onClose);
-    socket.on('drain', this.onDrain);
+    socket.on('error', socketError);
+    socket.on('end', socketEnd);
+    socket.on('close', socketClose);
+    socket.on('drain', socketDrain);
     socket.pause();
   }
 
@@ -184,7 +185,7 @@ export class NodeTransport implements Transport {
     }
     this.sink = sink;
     // Held events go out after attach returns, never from inside it.
-    queueMicrotask(this.flush);
+    queueMicrotask(() => this.flush());
     if (this.reading) this.resumeReading();
   }
 
@@ -244,7 +245,7 @@ export class NodeTransport implements Transport {
     if (this.shutting || this.closed) return;
     this.beginShutdown();
     // Keep reading and drop the bytes: closing with unread input makes the kernel send a reset, not a FIN.
-    if (!this.installed) this.socket.on('data', this.onData);
+    if (!this.installed) this.socket.on('data', socketData);
     this.socket.resume();
     this.socket.destroySoon();
   }
@@ -271,7 +272,7 @@ export class NodeTransport implements Transport {
     if (this.closeHeld) {
       // The socket closed while bytes waited for the reader; nobody wants them now.
       this.closeHeld = false;
-      queueMicrotask(this.emitClosed);
+      queueMicrotask(() => this.emitClosed());
     }
   }
 
@@ -293,7 +294,7 @@ export class NodeTransport implements Transport {
     if (this.mode === 'readiness') {
       if (!this.active) {
         this.active = true;
-        socket.on('readable', this.onReadable);
+        socket.on('readable', socketReadable);
       }
       // Node starts the OS read itself only the first time a 'readable' listener is added.
       socket.read(0);
@@ -305,7 +306,7 @@ export class NodeTransport implements Transport {
     }
     if (!this.active) {
       this.active = true;
-      socket.on('data', this.onData);
+      socket.on('data', socketData);
     }
     socket.resume();
   }
@@ -331,7 +332,7 @@ export class NodeTransport implements Transport {
       if (!this.installed) {
         this.readInto = this.spare;
         this.spare = undefined;
-        hooks.install(socket, this.readInto, this.onLeasedRead, this.nextReadBuffer);
+        hooks.install(socket, this.readInto, (nread, buffer) => this.onLeasedRead(nread, buffer), () => this.nextReadBuffer());
         this.installed = true;
       }
     }
@@ -359,18 +360,18 @@ export class NodeTransport implements Transport {
     this.active = false;
     const socket = this.socket;
     socket.pause();
-    socket.off('readable', this.onReadable);
-    socket.off('data', this.onData);
+    socket.off('readable', socketReadable);
+    socket.off('data', socketData);
   }
 
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
-    queueMicrotask(this.drain);
+    queueMicrotask(() => this.drain());
   }
 
   /** Hands over bytes that waited (for a lease, or for a mode switch), then the held end, then resumes reading. */
-  private readonly drain = (): void => {
+  private drain(): void {
     this.drainScheduled = false;
     if (!this.reading || this.sink === undefined || this.shutting || this.closed) return;
     if (this.mode === 'readiness') {
@@ -387,7 +388,7 @@ export class NodeTransport implements Transport {
     }
     if (this.endHeld) this.releaseHeldEnd();
     else this.startReader();
-  };
+  }
 
   private releaseHeldEnd(): void {
     this.endHeld = false;
@@ -459,14 +460,14 @@ export class NodeTransport implements Transport {
   }
 
   /** The `onread` callback of the zero-copy path: `buffer` is the lease (or scratch) the handle just filled. */
-  private readonly onLeasedRead = (nread: number, buffer: Buffer): boolean => {
+  private onLeasedRead(nread: number, buffer: Buffer): boolean {
     this.inReadCallback = true;
     try {
       return this.leasedRead(nread, buffer);
     } finally {
       this.inReadCallback = false;
     }
-  };
+  }
 
   private leasedRead(nread: number, buffer: Buffer): boolean {
     if (this.closed) return false;
@@ -495,14 +496,15 @@ export class NodeTransport implements Transport {
     return true;
   }
 
-  private readonly nextReadBuffer = (): Buffer | undefined => {
+  private nextReadBuffer(): Buffer | undefined {
     const next = this.next;
     this.next = undefined;
     if (next !== undefined) this.readInto = next;
     return next;
-  };
+  }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onData(chunk: Buffer): void {
     if (this.shutting || this.closed) return;
     if (this.pending !== undefined) {
       this.holdBack(chunk, true);
@@ -512,33 +514,38 @@ export class NodeTransport implements Transport {
     } else {
       this.deliverChunk(chunk);
     }
-  };
+  }
 
-  private readonly onReadable = (): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onReadable(): void {
     if (this.mode === 'readiness' && this.reading) this.emitReadable();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onEnd(): void {
     if (this.shutting) return;
     if (this.pending !== undefined) this.endHeld = true;
     else this.emitEnded();
-  };
+  }
 
-  private readonly onDrain = (): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onDrain(): void {
     if (this.closed) return;
     if (this.held !== undefined) this.held.push('writable');
     else this.sink?.writable();
-  };
+  }
 
-  private readonly onError = (error: Error): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onError(error: Error): void {
     if (this.error !== undefined) return;
     const syscall = (error as NodeJS.ErrnoException).syscall;
     const peer = describeAddress(this.remote ?? this.remoteAddress);
     const doing = syscall === 'write' ? `write to ${peer}` : syscall === 'read' ? `read from ${peer}` : `I/O with ${peer}`;
     this.error = toRxloopError(error, doing);
-  };
+  }
 
-  private readonly onClose = (): void => {
+  /** @internal called through the socket listeners below (one shared function per event, not per socket). */
+  onClose(): void {
     if (this.closed) return;
     // An orderly close waits until the reader has taken the bytes we still hold.
     if (!this.shutting && this.error === undefined && (this.pending !== undefined || this.endHeld)) {
@@ -546,7 +553,7 @@ export class NodeTransport implements Transport {
       return;
     }
     this.emitClosed();
-  };
+  }
 
   private emitReadable(): void {
     if (this.held !== undefined) this.flush();
@@ -559,7 +566,7 @@ export class NodeTransport implements Transport {
     else this.sink?.ended();
   }
 
-  private readonly emitClosed = (): void => {
+  private emitClosed(): void {
     if (this.closed) return;
     if (this.held !== undefined) {
       this.held.push('closed');
@@ -571,9 +578,9 @@ export class NodeTransport implements Transport {
     this.spare = undefined;
     this.source = undefined;
     this.sink?.closed(this.error);
-  };
+  }
 
-  private readonly flush = (): void => {
+  private flush(): void {
     const held = this.held;
     if (held === undefined || this.sink === undefined) return;
     this.held = undefined;
@@ -582,11 +589,35 @@ export class NodeTransport implements Transport {
       else if (event === 'writable') this.onDrain();
       else this.emitClosed();
     }
-  };
+  }
 }
 
 function describeAddress(address: SocketAddress | undefined): string {
   if (address === undefined) return 'an unknown peer';
   if (address.kind === 'unix') return address.path === '' ? 'a Unix socket peer' : address.path;
   return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+/** Where a socket's listeners find their transport: one set of listener functions serves every socket. */
+const kTransport = Symbol('rxloop.nodeTransport');
+type OwnedSocket = Socket & { [kTransport]?: NodeTransport };
+
+// Module-level listeners (`this` is the socket): per-socket closures cost memory on every idle connection.
+function socketError(this: OwnedSocket, error: Error): void {
+  this[kTransport]!.onError(error);
+}
+function socketEnd(this: OwnedSocket): void {
+  this[kTransport]!.onEnd();
+}
+function socketClose(this: OwnedSocket): void {
+  this[kTransport]!.onClose();
+}
+function socketDrain(this: OwnedSocket): void {
+  this[kTransport]!.onDrain();
+}
+function socketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kTransport]!.onData(chunk);
+}
+function socketReadable(this: OwnedSocket): void {
+  this[kTransport]!.onReadable();
 }
