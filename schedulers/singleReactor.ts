@@ -1,4 +1,5 @@
 import type { TaskRunner } from '../src/HandlerContext.js';
+import { loadTask } from '../operators/loadTask.js';
 import { loadHandler } from './loadHandler.js';
 import { ReactorScheduler, type ReactorSchedulerOptions } from './ReactorScheduler.js';
 import { startReactorServer } from './startReactorServer.js';
@@ -43,11 +44,10 @@ export class SingleReactor extends ReactorScheduler implements Topology {
  */
 export const inlineTaskRunner: TaskRunner = {
   inline: true,
+  // `offload` calls loaded task functions directly when the runner is inline; this path shares its loader (and its
+  // per-thread module cache and error messages) rather than importing the module again on every call.
   async run(task, input) {
-    const loaded = (await import(task.module)) as Record<string, unknown>;
-    const fn = loaded[task.name ?? 'default'];
-    if (typeof fn !== 'function') throw new TypeError(`${task.module} has no function export '${task.name ?? 'default'}'`);
-    return (fn as (input: unknown) => unknown)(input);
+    return (await loadTask(task))(input);
   },
 };
 

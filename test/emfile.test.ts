@@ -65,9 +65,8 @@ test('out of file descriptors (EMFILE): accepts fail, the server keeps listening
     assert.ok(served < 80, `the limit was hit (${served} served)`);
     // libuv answers EMFILE by accepting and closing the excess connections itself (its reserved-descriptor
     // trick), so the server sees no error at all: it is still listening and answering.
-    const [word, errors] = (await ask()).split(' ');
+    const [word] = (await ask()).split(' ');
     assert.is(word, 'stats');
-    assert.ok(Number(errors) >= 0);
     for (const s of sockets) s.destroy();
     // Once descriptors are free again, a fresh client is served.
     let fresh = '';
