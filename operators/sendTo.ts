@@ -1,5 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
-import type { Connection } from '../src/Connection.js';
+import { Observable, type OperatorFunction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
+import { ConnectionData, type Connection, type DataObserver } from '../src/Connection.js';
 
 /**
  * What {@link sendTo} does with the connection when its source completes.
@@ -90,96 +90,131 @@ export function sendTo<T extends Uint8Array | string | readonly (Uint8Array | st
   options: SendToOptions = {},
 ): OperatorFunction<T, never> {
   const onComplete = options.onComplete ?? 'close';
-  const pauseTargets = options.pause ?? [connection];
+  // `undefined`: the connection itself (no array per connection for the common case).
+  const pauseTargets = options.pause;
   return (source) =>
     new Observable<never>((subscriber) => {
-      let corked = false;
-      let releases: (() => void)[] | undefined;
-      let drainWatch: { unsubscribe(): void } | undefined;
-      let closedWatch: { unsubscribe(): void } | undefined;
-
-      const uncork = (): void => {
-        if (!corked) return;
-        corked = false;
-        connection.uncork();
-      };
-
-      const onBacklog = (): void => {
-        if (releases !== undefined) return;
-        // What we write derives from what the pause targets read (by default our own input, as in an echo or a
-        // request/response protocol): stop feeding the backlog until the drain.
-        releases = pauseTargets.map((target) => target.hold());
-        drainWatch = connection.writable$.subscribe(() => {
-          if (connection.demand.writable) releaseHolds();
-        });
-      };
-
-      const releaseHolds = (): void => {
-        drainWatch?.unsubscribe();
-        drainWatch = undefined;
-        const held = releases;
-        releases = undefined;
-        if (held !== undefined) for (const release of held) release();
-      };
-
-      const write = (value: Uint8Array | string | readonly (Uint8Array | string)[]): void => {
-        if (typeof value === 'string' || value instanceof Uint8Array) {
-          if (!corked) {
-            corked = true;
-            connection.cork();
-            connection.backend.endOfTurn(uncork);
-          }
-          if (!connection.write(value)) onBacklog();
-          return;
-        }
-        const batch = value as readonly (Uint8Array | string)[];
-        if (batch.length === 0) return;
-        if (batch.length === 1) {
-          if (!connection.write(batch[0]!)) onBacklog();
-          return;
-        }
-        let ok = true;
-        connection.cork();
-        try {
-          for (let i = 0; i < batch.length; i++) ok = connection.write(batch[i]!) && ok;
-        } finally {
-          connection.uncork();
-        }
-        if (!ok) onBacklog();
-      };
-
-      const finish = (error: unknown): void => {
-        uncork();
-        releaseHolds();
-        if (onComplete === 'close') connection.close();
-        else if (onComplete === 'end') connection.end();
-        if (error !== undefined) {
-          subscriber.error(error);
-          return;
-        }
-        if (onComplete === 'close') closedWatch = connection.closed$.subscribe(() => subscriber.complete());
-        else subscriber.complete();
-      };
-
-      const inner = source.subscribe({
-        next: (value) => {
-          if (subscriber.closed) return;
-          try {
-            write(value);
-          } catch (error) {
-            // The teardown below unsubscribes the source and releases what we hold.
-            subscriber.error(error);
-          }
-        },
-        error: (error) => finish(error),
-        complete: () => finish(undefined),
-      });
-
-      return () => {
-        inner.unsubscribe();
-        uncork();
-        releaseHolds();
-        closedWatch?.unsubscribe();
-      };
+      // One object per subscription, with methods rather than closures: it is paid for by every idle connection.
+      const writer = new Writer(connection, onComplete, pauseTargets, subscriber);
+      // Straight from a connection's input (an echo, a proxy): the writer is that input's only subscriber layer.
+      writer.source = source instanceof ConnectionData
+        ? source.connection.subscribeData(writer as DataObserver)
+        : source.subscribe(writer);
+      return writer;
     });
+}
+
+type Writable = Uint8Array | string | readonly (Uint8Array | string)[];
+
+/** The observer `sendTo` subscribes to its source, and the teardown of its subscription. */
+class Writer {
+  /** The source subscription (set right after subscribing). */
+  source: Unsubscribable | undefined;
+  private corked = false;
+  private releases: (() => void)[] | undefined;
+  private drainWatch: Subscription | undefined;
+  private closedWatch: Subscription | undefined;
+  /** The end-of-turn uncork, bound once on first use. */
+  private uncorkAtEndOfTurn: (() => void) | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly onComplete: SendToCompletion,
+    private readonly pauseTargets: readonly Connection[] | undefined,
+    private readonly subscriber: Subscriber<never>,
+  ) {}
+
+  next(value: Writable): void {
+    if (this.subscriber.closed) return;
+    try {
+      this.write(value);
+    } catch (error) {
+      // The teardown releases what we hold and unsubscribes the source.
+      this.subscriber.error(error);
+    }
+  }
+
+  error(error: unknown): void {
+    this.source?.unsubscribe();
+    this.finish(error);
+  }
+
+  complete(): void {
+    this.source?.unsubscribe();
+    this.finish(undefined);
+  }
+
+  unsubscribe(): void {
+    this.source?.unsubscribe();
+    this.uncork();
+    this.releaseHolds();
+    this.closedWatch?.unsubscribe();
+  }
+
+  private write(value: Writable): void {
+    const connection = this.connection;
+    if (typeof value === 'string' || value instanceof Uint8Array) {
+      if (!this.corked) {
+        this.corked = true;
+        connection.cork();
+        connection.backend.endOfTurn((this.uncorkAtEndOfTurn ??= () => this.uncork()));
+      }
+      if (!connection.write(value)) this.onBacklog();
+      return;
+    }
+    const batch = value as readonly (Uint8Array | string)[];
+    if (batch.length === 0) return;
+    if (batch.length === 1) {
+      if (!connection.write(batch[0]!)) this.onBacklog();
+      return;
+    }
+    let ok = true;
+    connection.cork();
+    try {
+      for (let i = 0; i < batch.length; i++) ok = connection.write(batch[i]!) && ok;
+    } finally {
+      connection.uncork();
+    }
+    if (!ok) this.onBacklog();
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.connection.uncork();
+  }
+
+  private onBacklog(): void {
+    if (this.releases !== undefined) return;
+    // What we write derives from what the pause targets read (by default our own input, as in an echo or a
+    // request/response protocol): stop feeding the backlog until the drain.
+    this.releases = this.pauseTargets === undefined
+      ? [this.connection.hold()]
+      : this.pauseTargets.map((target) => target.hold());
+    this.drainWatch = this.connection.writable$.subscribe(() => {
+      if (this.connection.demand.writable) this.releaseHolds();
+    });
+  }
+
+  private releaseHolds(): void {
+    this.drainWatch?.unsubscribe();
+    this.drainWatch = undefined;
+    const held = this.releases;
+    this.releases = undefined;
+    if (held !== undefined) for (const release of held) release();
+  }
+
+  private finish(error: unknown): void {
+    this.uncork();
+    this.releaseHolds();
+    const { connection, onComplete, subscriber } = this;
+    if (onComplete === 'close') connection.close();
+    else if (onComplete === 'end') connection.end();
+    if (error !== undefined) {
+      subscriber.error(error);
+      return;
+    }
+    if (onComplete === 'close') this.closedWatch = connection.closed$.subscribe(() => subscriber.complete());
+    else subscriber.complete();
+  }
 }

@@ -1,4 +1,4 @@
-import { Observable, Subscriber } from 'rxjs';
+import { Observable, type Observer, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 import type { Backend, BufferSource, ReadMode, SocketAddress, Transport, TransportSink } from './backends/Backend.js';
 import { ErrorCode, RxloopError } from './errors.js';
 
@@ -131,7 +131,7 @@ export class Connection {
    */
   get readable$(): Observable<Connection> {
     // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.lazyReadable ??= this.makeReadable());
+    return (this.rareState().readable$ ??= this.makeReadable());
   }
 
   /**
@@ -140,47 +140,34 @@ export class Connection {
    */
   get writable$(): Observable<Connection> {
     // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.lazyWritable ??= this.makeWritable());
+    return (this.rareState().writable$ ??= this.makeWritable());
   }
 
   /** Emits once, when the connection is closed for good, then completes (late subscribers get it at once). */
   get closed$(): Observable<ConnectionClosed> {
     // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.lazyClosed ??= this.makeClosed());
+    return (this.rareState().closed$ ??= this.makeClosed());
   }
 
   /** Emits the flow-control state at once and on every change of `reading` or `writable`. */
   get demand$(): Observable<DemandState> {
     // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.lazyDemand ??= this.makeDemand());
+    return (this.rareState().demand$ ??= this.makeDemand());
   }
 
   private readonly transport: Transport;
-  private lazyData: Observable<Buffer> | undefined;
-  private lazyReadable: Observable<Connection> | undefined;
-  private lazyWritable: Observable<Connection> | undefined;
-  private lazyClosed: Observable<ConnectionClosed> | undefined;
-  private lazyDemand: Observable<DemandState> | undefined;
-  private readonly pauseOnBacklog: boolean;
-  private readonly dataSubscribers: Subscriber<Buffer>[] = [];
-  private readonly readableSubscribers: Subscriber<Connection>[] = [];
-  private readonly writableSubscribers: Subscriber<Connection>[] = [];
-  private readonly closedSubscribers: Subscriber<ConnectionClosed>[] = [];
-  private readonly demandSubscribers: Subscriber<DemandState>[] = [];
-  private leasedReader: ((chunks: readonly Buffer[]) => void) | undefined;
-  private leasedEnd: ((error: RxloopError | undefined) => void) | undefined;
+  // Idle connections are many, so every field here is paid for by each of them: state bits share one number,
+  // subscriber lists hold a lone subscriber without an array, and the rarely used parts are created on use.
+  private flags = 0;
   private mode: ReadMode | undefined;
   private readers = 0;
   private holds = 0;
-  private backlogged = false;
-  private reading = false;
-  private inputEnded = false;
-  private outputEnded = false;
   private closedWith: ConnectionClosed | undefined;
   private meter: ((bytes: number) => void) | undefined;
-  private closing = false;
-  private lingerTimer: { unsubscribe(): void } | undefined;
-  private closeCallbacks: ((closed: ConnectionClosed) => void)[] | undefined;
+  private lazyData: Observable<Buffer> | undefined;
+  private dataSubscribers: Subscribers<Buffer> = undefined;
+  private closeCallbacks: ((closed: ConnectionClosed) => void)[] | ((closed: ConnectionClosed) => void) | undefined;
+  private rare: RareState | undefined;
 
   /**
    * Wraps a backend transport. Applications get connections from `listen` and `connect`; backends and tests
@@ -193,14 +180,8 @@ export class Connection {
   constructor(transport: Transport, backend: Backend, options: ConnectionOptions = {}) {
     this.transport = transport;
     this.backend = backend;
-    this.pauseOnBacklog = options.pauseReadingOnWriteBacklog ?? false;
-
-
-
-
-
-
-    transport.attach(this.sink());
+    if (options.pauseReadingOnWriteBacklog === true) this.flags = PAUSE_ON_BACKLOG;
+    transport.attach(new Connection.Sink(this));
   }
 
   /** The local end of the connection. */
@@ -230,12 +211,12 @@ export class Connection {
 
   /** Whether the peer has ended its output (our input). */
   get isInputEnded(): boolean {
-    return this.inputEnded;
+    return (this.flags & INPUT_ENDED) !== 0;
   }
 
   /** Whether our output is ended (by `end`, `close` or `abort`). */
   get isOutputEnded(): boolean {
-    return this.outputEnded;
+    return (this.flags & OUTPUT_ENDED) !== 0;
   }
 
   /** Total bytes received. */
@@ -256,10 +237,10 @@ export class Connection {
   /** The flow-control state now; {@link Connection.demand$} reports its changes. */
   get demand(): DemandState {
     return {
-      reading: this.reading,
+      reading: (this.flags & READING) !== 0,
       readers: this.readers,
-      holds: this.holds + (this.backlogged && this.pauseOnBacklog ? 1 : 0),
-      writable: !this.backlogged,
+      holds: this.holds + ((this.flags & BACKLOG_PAUSES) === BACKLOG_PAUSES ? 1 : 0),
+      writable: (this.flags & BACKLOGGED) === 0,
       readableLength: this.transport.readableLength,
       writableLength: this.transport.writableLength,
     };
@@ -313,7 +294,7 @@ export class Connection {
    * @throws RxloopError `ERR_SOCKET_CLOSED` when output is already ended or the connection closed
    */
   write(chunk: Uint8Array | string): boolean {
-    if (this.outputEnded || this.closedWith !== undefined) {
+    if ((this.flags & OUTPUT_ENDED) !== 0 || this.closedWith !== undefined) {
       throw new RxloopError(
         ErrorCode.SOCKET_CLOSED,
         `write expected an open connection, but connection ${this.id} is ${this.closedWith ? 'closed' : 'ended for output'}`,
@@ -321,8 +302,8 @@ export class Connection {
     }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     const accepted = this.transport.write(bytes);
-    if (!accepted && !this.backlogged) {
-      this.backlogged = true;
+    if (!accepted && (this.flags & BACKLOGGED) === 0) {
+      this.flags |= BACKLOGGED;
       this.updateReading(true);
     }
     return accepted;
@@ -395,8 +376,8 @@ export class Connection {
    * ```
    */
   end(): void {
-    if (this.outputEnded || this.closedWith !== undefined) return;
-    this.outputEnded = true;
+    if ((this.flags & OUTPUT_ENDED) !== 0 || this.closedWith !== undefined) return;
+    this.flags |= OUTPUT_ENDED;
     this.transport.end();
     this.completeWritable();
   }
@@ -425,12 +406,12 @@ export class Connection {
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `close linger expected a number >= 0, got ${String(linger)}`);
     }
     if (this.closedWith !== undefined) return;
-    if (linger !== undefined && this.lingerTimer === undefined) {
-      this.lingerTimer = this.backend.scheduler.schedule(() => this.abort(), linger);
+    if (linger !== undefined) {
+      const rare = this.rareState();
+      rare.lingerTimer ??= this.backend.scheduler.schedule(() => this.abort(), linger);
     }
-    if (this.closing) return;
-    this.closing = true;
-    this.outputEnded = true;
+    if ((this.flags & CLOSING) !== 0) return;
+    this.flags |= CLOSING | OUTPUT_ENDED;
     this.transport.close();
     this.completeWritable();
   }
@@ -449,7 +430,7 @@ export class Connection {
    */
   abort(): void {
     if (this.closedWith !== undefined) return;
-    this.outputEnded = true;
+    this.flags |= OUTPUT_ENDED;
     this.transport.abort();
     this.completeWritable();
   }
@@ -470,26 +451,27 @@ export class Connection {
     onChunks: (chunks: readonly Buffer[]) => void,
     onEnd: (error: RxloopError | undefined) => void,
   ): () => void {
-    if (this.inputEnded || this.closedWith !== undefined) {
+    if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
       onEnd(this.closedWith?.error);
       return () => undefined;
     }
-    if (this.leasedReader !== undefined || (this.readers > 0 && this.mode !== 'leased')) {
+    const rare = this.rareState();
+    if (rare.leasedReader !== undefined || (this.readers > 0 && this.mode !== 'leased')) {
       throw this.modeConflict('leased');
     }
     if (this.mode !== 'leased') this.transport.setReadMode('leased', source);
     this.mode = 'leased';
-    this.leasedReader = onChunks;
-    this.leasedEnd = onEnd;
+    rare.leasedReader = onChunks;
+    rare.leasedEnd = onEnd;
     this.readers++;
     this.updateReading(true);
     let stopped = false;
     return () => {
       if (stopped) return;
       stopped = true;
-      if (this.leasedReader === onChunks) {
-        this.leasedReader = undefined;
-        this.leasedEnd = undefined;
+      if (rare.leasedReader === onChunks) {
+        rare.leasedReader = undefined;
+        rare.leasedEnd = undefined;
         this.removeReader();
       }
     };
@@ -501,7 +483,7 @@ export class Connection {
    * @internal
    */
   resumeLeased(): void {
-    if (this.reading && this.closedWith === undefined) this.transport.setReading(true);
+    if ((this.flags & READING) !== 0 && this.closedWith === undefined) this.transport.setReading(true);
   }
 
   /**
@@ -513,7 +495,9 @@ export class Connection {
    */
   onClosed(callback: (closed: ConnectionClosed) => void): void {
     if (this.closedWith !== undefined) callback(this.closedWith);
-    else (this.closeCallbacks ??= []).push(callback);
+    else if (this.closeCallbacks === undefined) this.closeCallbacks = callback;
+    else if (typeof this.closeCallbacks === 'function') this.closeCallbacks = [this.closeCallbacks, callback];
+    else this.closeCallbacks.push(callback);
   }
 
   /**
@@ -526,47 +510,69 @@ export class Connection {
     this.meter = meter;
   }
 
-  private makeData(): Observable<Buffer> {
-    return new Observable<Buffer>((subscriber) => {
-      if (this.inputEnded || this.closedWith !== undefined) {
-        this.finishReader(subscriber);
-        return;
-      }
-      if (!this.addReader(subscriber, 'completion')) return;
-      this.dataSubscribers.push(subscriber);
-      return () => {
-        remove(this.dataSubscribers, subscriber);
-        this.removeReader();
-      };
+  private rareState(): RareState {
+    return (this.rare ??= {
+      readable$: undefined,
+      writable$: undefined,
+      closed$: undefined,
+      demand$: undefined,
+      readableSubscribers: undefined,
+      writableSubscribers: undefined,
+      closedSubscribers: undefined,
+      demandSubscribers: undefined,
+      leasedReader: undefined,
+      leasedEnd: undefined,
+      lingerTimer: undefined,
     });
+  }
+
+  /**
+   * Subscribes an observer to the completion events without an RxJS subscriber in between: what `data$` does
+   * for a subscriber, and what `sendTo` does for its own writer when its source is a `data$` (an echo, a proxy),
+   * so the bytes go from the socket to the write with nothing in the way. Returns the teardown, or `undefined`
+   * when the observer was finished at once (input already ended, or another read mode is in use).
+   *
+   * @internal
+   */
+  subscribeData(observer: DataObserver): Unsubscribable | undefined {
+    if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
+      this.finishReader(observer);
+      return undefined;
+    }
+    if (!this.addReader(observer, 'completion')) return undefined;
+    this.dataSubscribers = addSubscriber(this.dataSubscribers, observer);
+    return new Connection.Teardown(this, observer, DATA);
+  }
+
+  private makeData(): Observable<Buffer> {
+    return new ConnectionData(this, (subscriber) => this.subscribeData(subscriber));
   }
 
   private makeReadable(): Observable<Connection> {
     return new Observable<Connection>((subscriber) => {
-      if (this.inputEnded || this.closedWith !== undefined) {
+      if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
         if (this.transport.readableLength > 0) subscriber.next(this);
         this.finishReader(subscriber);
         return;
       }
       if (!this.addReader(subscriber, 'readiness')) return;
-      this.readableSubscribers.push(subscriber);
+      const rare = this.rareState();
+      rare.readableSubscribers = addSubscriber(rare.readableSubscribers, subscriber);
       if (this.transport.readableLength > 0) subscriber.next(this);
-      return () => {
-        remove(this.readableSubscribers, subscriber);
-        this.removeReader();
-      };
+      return new Connection.Teardown(this, subscriber, READABLE);
     });
   }
 
   private makeWritable(): Observable<Connection> {
     return new Observable<Connection>((subscriber) => {
-      if (this.outputEnded || this.closedWith !== undefined) {
+      if ((this.flags & OUTPUT_ENDED) !== 0 || this.closedWith !== undefined) {
         subscriber.complete();
         return;
       }
-      this.writableSubscribers.push(subscriber);
-      if (!this.backlogged) subscriber.next(this);
-      return () => remove(this.writableSubscribers, subscriber);
+      const rare = this.rareState();
+      rare.writableSubscribers = addSubscriber(rare.writableSubscribers, subscriber);
+      if ((this.flags & BACKLOGGED) === 0) subscriber.next(this);
+      return new Connection.Teardown(this, subscriber, WRITABLE);
     });
   }
 
@@ -577,8 +583,9 @@ export class Connection {
         subscriber.complete();
         return;
       }
-      this.closedSubscribers.push(subscriber);
-      return () => remove(this.closedSubscribers, subscriber);
+      const rare = this.rareState();
+      rare.closedSubscribers = addSubscriber(rare.closedSubscribers, subscriber);
+      return new Connection.Teardown(this, subscriber, CLOSED);
     });
   }
 
@@ -589,76 +596,139 @@ export class Connection {
         subscriber.complete();
         return;
       }
-      this.demandSubscribers.push(subscriber);
-      return () => remove(this.demandSubscribers, subscriber);
+      const rare = this.rareState();
+      rare.demandSubscribers = addSubscriber(rare.demandSubscribers, subscriber);
+      return new Connection.Teardown(this, subscriber, DEMAND);
     });
   }
 
-  private sink(): TransportSink {
-    return {
-      readable: () => {
-        for (const subscriber of this.readableSubscribers.slice()) subscriber.next(this);
-      },
-      completed: (chunks) => {
-        if (this.meter !== undefined) {
-          let bytes = 0;
-          for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
-          this.meter(bytes);
-        }
-        if (this.leasedReader !== undefined) {
-          this.leasedReader(chunks);
-          return;
-        }
-        const subscribers = this.dataSubscribers;
-        if (subscribers.length === 1) {
-          const only = subscribers[0]!;
-          for (let i = 0; i < chunks.length; i++) only.next(chunks[i]!);
-          return;
-        }
-        const copy = subscribers.slice();
-        for (let i = 0; i < chunks.length; i++) for (const subscriber of copy) subscriber.next(chunks[i]!);
-      },
-      writable: () => {
-        if (!this.backlogged) return;
-        this.backlogged = false;
-        this.updateReading(true);
-        for (const subscriber of this.writableSubscribers.slice()) subscriber.next(this);
-      },
-      ended: () => {
-        if (this.inputEnded) return;
-        this.inputEnded = true;
-        this.endReaders(undefined);
-        this.updateReading(true);
-      },
-      closed: (error) => {
-        if (this.closedWith !== undefined) return;
-        this.closedWith = { error };
-        this.lingerTimer?.unsubscribe();
-        this.lingerTimer = undefined;
-        this.outputEnded = true;
-        this.reading = false;
-        if (!this.inputEnded) {
-          this.inputEnded = true;
-          this.endReaders(error);
-        }
-        this.completeWritable();
-        const callbacks = this.closeCallbacks;
-        this.closeCallbacks = undefined;
-        if (callbacks !== undefined) for (const callback of callbacks) callback(this.closedWith);
-        for (const subscriber of this.closedSubscribers.splice(0)) {
-          subscriber.next(this.closedWith);
-          subscriber.complete();
-        }
-        const demand = this.demand;
-        for (const subscriber of this.demandSubscribers.splice(0)) {
-          subscriber.next(demand);
-          subscriber.complete();
-        }
-      },
-    };
-  }
+  /** Ends one subscription to one of the Observables (an object, not a closure: cheaper per connection). */
+  private static readonly Teardown = class {
+    constructor(
+      private readonly connection: Connection,
+      private readonly subscriber: object,
+      private kind: number,
+    ) {}
 
-  private addReader(subscriber: Subscriber<unknown>, mode: ReadMode): boolean {
+    unsubscribe(): void {
+      const { connection, subscriber } = this;
+      const kind = this.kind;
+      // Idempotent: a fused `sendTo` may end its data subscription before its own teardown does it again.
+      if (kind === DONE) return;
+      this.kind = DONE;
+      if (kind === DATA) {
+        connection.dataSubscribers = removeSubscriber(connection.dataSubscribers, subscriber);
+        connection.removeReader();
+        return;
+      }
+      const rare = connection.rareState();
+      switch (kind) {
+        case READABLE:
+          rare.readableSubscribers = removeSubscriber(rare.readableSubscribers, subscriber);
+          connection.removeReader();
+          break;
+        case WRITABLE:
+          rare.writableSubscribers = removeSubscriber(rare.writableSubscribers, subscriber);
+          break;
+        case CLOSED:
+          rare.closedSubscribers = removeSubscriber(rare.closedSubscribers, subscriber);
+          break;
+        default:
+          rare.demandSubscribers = removeSubscriber(rare.demandSubscribers, subscriber);
+      }
+    }
+  };
+
+  /** What the transport calls: one small object per connection rather than five closures. */
+  private static readonly Sink = class implements TransportSink {
+    constructor(private readonly connection: Connection) {}
+
+    readable(): void {
+      const connection = this.connection;
+      const subscribers = connection.rare?.readableSubscribers;
+      if (subscribers === undefined) return;
+      if (!Array.isArray(subscribers)) subscribers.next(connection);
+      else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+    }
+
+    completed(chunks: readonly Buffer[]): void {
+      const connection = this.connection;
+      if (connection.meter !== undefined) {
+        let bytes = 0;
+        for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
+        connection.meter(bytes);
+      }
+      const leasedReader = connection.rare?.leasedReader;
+      if (leasedReader !== undefined) {
+        leasedReader(chunks);
+        return;
+      }
+      const subscribers = connection.dataSubscribers;
+      if (subscribers === undefined) return;
+      if (!Array.isArray(subscribers)) {
+        for (let i = 0; i < chunks.length; i++) subscribers.next(chunks[i]!);
+        return;
+      }
+      const copy = subscribers.slice();
+      for (let i = 0; i < chunks.length; i++) for (const subscriber of copy) subscriber.next(chunks[i]!);
+    }
+
+    writable(): void {
+      const connection = this.connection;
+      if ((connection.flags & BACKLOGGED) === 0) return;
+      connection.flags &= ~BACKLOGGED;
+      connection.updateReading(true);
+      const subscribers = connection.rare?.writableSubscribers;
+      if (subscribers === undefined) return;
+      if (!Array.isArray(subscribers)) subscribers.next(connection);
+      else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+    }
+
+    ended(): void {
+      const connection = this.connection;
+      if ((connection.flags & INPUT_ENDED) !== 0) return;
+      connection.flags |= INPUT_ENDED;
+      connection.endReaders(undefined);
+      connection.updateReading(true);
+    }
+
+    closed(error: RxloopError | undefined): void {
+      const connection = this.connection;
+      if (connection.closedWith !== undefined) return;
+      const closedWith: ConnectionClosed = { error };
+      connection.closedWith = closedWith;
+      const rare = connection.rare;
+      if (rare?.lingerTimer !== undefined) {
+        rare.lingerTimer.unsubscribe();
+        rare.lingerTimer = undefined;
+      }
+      const inputWasOpen = (connection.flags & INPUT_ENDED) === 0;
+      connection.flags = (connection.flags | OUTPUT_ENDED | INPUT_ENDED) & ~READING;
+      if (inputWasOpen) connection.endReaders(error);
+      connection.completeWritable();
+      const callbacks = connection.closeCallbacks;
+      connection.closeCallbacks = undefined;
+      if (typeof callbacks === 'function') callbacks(closedWith);
+      else if (callbacks !== undefined) for (const callback of callbacks) callback(closedWith);
+      if (rare === undefined) return;
+      const closedSubscribers = takeSubscribers(rare.closedSubscribers);
+      rare.closedSubscribers = undefined;
+      for (const subscriber of closedSubscribers) {
+        subscriber.next(closedWith);
+        subscriber.complete();
+      }
+      const demandSubscribers = takeSubscribers(rare.demandSubscribers);
+      rare.demandSubscribers = undefined;
+      if (demandSubscribers.length === 0) return;
+      const demand = connection.demand;
+      for (const subscriber of demandSubscribers) {
+        subscriber.next(demand);
+        subscriber.complete();
+      }
+    }
+  };
+
+  private addReader(subscriber: Observer<never>, mode: ReadMode): boolean {
     if (this.readers > 0 && this.mode !== mode) {
       subscriber.error(this.modeConflict(mode));
       return false;
@@ -683,50 +753,153 @@ export class Connection {
     );
   }
 
-  private finishReader(subscriber: Subscriber<unknown>): void {
+  private finishReader(subscriber: Observer<never>): void {
     const error = this.closedWith?.error;
     if (error !== undefined) subscriber.error(error);
     else subscriber.complete();
   }
 
   private endReaders(error: RxloopError | undefined): void {
-    for (const subscriber of this.dataSubscribers.splice(0)) {
+    const data = takeSubscribers(this.dataSubscribers);
+    this.dataSubscribers = undefined;
+    for (const subscriber of data) {
       if (error !== undefined) subscriber.error(error);
       else subscriber.complete();
     }
-    for (const subscriber of this.readableSubscribers.splice(0)) {
+    const rare = this.rare;
+    if (rare === undefined) return;
+    const readable = takeSubscribers(rare.readableSubscribers);
+    rare.readableSubscribers = undefined;
+    for (const subscriber of readable) {
       if (error !== undefined) subscriber.error(error);
       else subscriber.complete();
     }
-    const leasedEnd = this.leasedEnd;
-    this.leasedReader = undefined;
-    this.leasedEnd = undefined;
+    const leasedEnd = rare.leasedEnd;
+    rare.leasedReader = undefined;
+    rare.leasedEnd = undefined;
     leasedEnd?.(error);
   }
 
   private completeWritable(): void {
-    for (const subscriber of this.writableSubscribers.splice(0)) subscriber.complete();
+    const rare = this.rare;
+    if (rare === undefined) return;
+    const writable = takeSubscribers(rare.writableSubscribers);
+    rare.writableSubscribers = undefined;
+    for (const subscriber of writable) subscriber.complete();
   }
 
   private updateReading(notify: boolean): void {
-    const blocked = this.holds > 0 || (this.backlogged && this.pauseOnBacklog);
-    const want = this.readers > 0 && !blocked && !this.inputEnded && this.closedWith === undefined;
-    if (want === this.reading) {
-      if (notify && this.demandSubscribers.length > 0) this.publishDemand();
-      return;
+    const flags = this.flags;
+    const blocked = this.holds > 0 || (flags & BACKLOG_PAUSES) === BACKLOG_PAUSES;
+    const want = this.readers > 0 && !blocked && (flags & INPUT_ENDED) === 0 && this.closedWith === undefined;
+    if (want !== ((flags & READING) !== 0)) {
+      this.flags = want ? flags | READING : flags & ~READING;
+      if (this.closedWith === undefined) this.transport.setReading(want);
     }
-    this.reading = want;
-    if (this.closedWith === undefined) this.transport.setReading(want);
-    if (notify && this.demandSubscribers.length > 0) this.publishDemand();
+    if (notify && this.rare?.demandSubscribers !== undefined) this.publishDemand(this.rare.demandSubscribers);
   }
 
-  private publishDemand(): void {
+  private publishDemand(subscribers: Subscribers<DemandState>): void {
     const demand = this.demand;
-    for (const subscriber of this.demandSubscribers.slice()) subscriber.next(demand);
+    if (!Array.isArray(subscribers)) subscribers!.next(demand);
+    else for (const subscriber of subscribers.slice()) subscriber.next(demand);
   }
 }
 
-function remove<T>(list: T[], item: T): void {
-  const index = list.indexOf(item);
-  if (index !== -1) list.splice(index, 1);
+/** `connection.flags` bits. */
+const PAUSE_ON_BACKLOG = 1;
+const BACKLOGGED = 2;
+const BACKLOG_PAUSES = PAUSE_ON_BACKLOG | BACKLOGGED;
+const READING = 4;
+const INPUT_ENDED = 8;
+const OUTPUT_ENDED = 16;
+const CLOSING = 32;
+
+/** Which list a teardown leaves. */
+const DATA = 0;
+const READABLE = 1;
+const WRITABLE = 2;
+const CLOSED = 3;
+const DEMAND = 4;
+const DONE = -1;
+
+/** A subscriber list that holds one subscriber without an array (the common case) and more in one. */
+type Subscribers<T> = Observer<T> | Observer<T>[] | undefined;
+
+/**
+ * What {@link Connection.subscribeData} delivers to: an RxJS subscriber, or `sendTo`'s writer.
+ *
+ * @internal
+ */
+export type DataObserver = Observer<Buffer>;
+
+/**
+ * The Observable behind {@link Connection.data$}; `sendTo` recognises it to subscribe its writer directly.
+ *
+ * ## Example
+ * ```ts
+ * import { listen } from 'rxloop';
+ *
+ * listen({ port: 0 }).subscribe((connection) => {
+ *   const input = connection.data$; // a ConnectionData: an Observable<Buffer> that knows its connection
+ *   input.subscribe((chunk) => console.log(chunk.length));
+ * });
+ * ```
+ *
+ * @internal
+ */
+export class ConnectionData extends Observable<Buffer> {
+  /**
+   * @param connection whose input this is
+   * @param subscribe subscribes a subscriber to the input
+   */
+  constructor(
+    readonly connection: Connection,
+    subscribe: (subscriber: Subscriber<Buffer>) => TeardownLogic,
+  ) {
+    super(subscribe);
+  }
 }
+
+/** The parts of a connection that most connections never use, created on first use. */
+interface RareState {
+  readable$: Observable<Connection> | undefined;
+  writable$: Observable<Connection> | undefined;
+  closed$: Observable<ConnectionClosed> | undefined;
+  demand$: Observable<DemandState> | undefined;
+  readableSubscribers: Subscribers<Connection>;
+  writableSubscribers: Subscribers<Connection>;
+  closedSubscribers: Subscribers<ConnectionClosed>;
+  demandSubscribers: Subscribers<DemandState>;
+  leasedReader: ((chunks: readonly Buffer[]) => void) | undefined;
+  leasedEnd: ((error: RxloopError | undefined) => void) | undefined;
+  lingerTimer: { unsubscribe(): void } | undefined;
+}
+
+function addSubscriber<T>(list: Subscribers<T>, subscriber: Observer<T>): Subscribers<T> {
+  if (list === undefined) return subscriber;
+  if (Array.isArray(list)) {
+    list.push(subscriber);
+    return list;
+  }
+  return [list, subscriber];
+}
+
+function removeSubscriber<T>(list: Subscribers<T>, subscriber: object): Subscribers<T> {
+  if (list === subscriber) return undefined;
+  if (!Array.isArray(list)) return list;
+  const index = list.indexOf(subscriber as Observer<T>);
+  if (index === -1) return list;
+  // A new array, so that a delivery loop going over the old one is not disturbed.
+  const rest = list.slice();
+  rest.splice(index, 1);
+  return rest.length === 1 ? rest[0] : rest;
+}
+
+/** The subscribers of a list as an array the caller may keep (the list itself is emptied by the caller). */
+function takeSubscribers<T>(list: Subscribers<T>): readonly Observer<T>[] {
+  if (list === undefined) return NONE;
+  return Array.isArray(list) ? list : [list];
+}
+
+const NONE: readonly never[] = [];

@@ -133,6 +133,39 @@ for (const backendCase of backendCases) {
     }
   });
 
+  test('several data$ subscribers each see every chunk; one leaving does not disturb the others', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const seen: string[][] = [[], [], []];
+      const subscriptions = seen.map((list) => peer!.data$.subscribe((chunk) => list.push(chunk.toString())));
+      assert.is(peer!.demand.readers, 3);
+      // The middle one leaves from inside a delivery: the others still get this chunk and the next ones.
+      subscriptions[0]!.unsubscribe();
+      subscriptions[0] = peer!.data$.subscribe((chunk) => {
+        seen[0]!.push(chunk.toString());
+        subscriptions[1]!.unsubscribe();
+      });
+      client.write('a');
+      await new Promise((r) => setTimeout(r, 30));
+      client.write('b');
+      await new Promise((r) => setTimeout(r, 30));
+      assert.equal(seen[0]!.join(''), 'ab');
+      assert.equal(seen[1]!.join(''), 'a');
+      assert.equal(seen[2]!.join(''), 'ab');
+      assert.is(peer!.demand.readers, 2);
+      subscriptions[0]!.unsubscribe();
+      subscriptions[2]!.unsubscribe();
+      assert.is(peer!.demand.readers, 0);
+      assert.is(peer!.demand.reading, false);
+      client.abort();
+    } finally {
+      server.stop();
+    }
+  });
+
   test('demand: no reader means no reading; the peer backs up', async () => {
     const backend = backendCase.make();
     const server = await startServer(backend);

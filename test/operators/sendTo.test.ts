@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
-import { firstValueFrom, lastValueFrom, of, Subject, throwError, NEVER, EMPTY, from } from 'rxjs';
+import { firstValueFrom, lastValueFrom, of, Subject, throwError, NEVER, EMPTY, from, scan, filter } from 'rxjs';
 import { ErrorCode, RxloopError } from '../../src/index.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { backendCases } from '../support/backendCases.js';
@@ -77,6 +77,69 @@ for (const backendCase of backendCases) {
       const error = await lastValueFrom(throwError(() => boom).pipe(sendTo(client))).catch((e) => e);
       assert.is(error, boom);
       await firstValueFrom(client.closed$);
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('straight from data$ (no operator between): demand follows the subscription, input end closes', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const echo = peer!.data$.pipe(sendTo(peer!)).subscribe();
+      assert.is(peer!.demand.readers, 1);
+      assert.is(peer!.demand.reading, true);
+      // Another reader of the same input is served alongside the writer.
+      const copies: Buffer[] = [];
+      const tap = peer!.data$.subscribe((chunk) => copies.push(chunk));
+      client.write('ping');
+      const first = await firstValueFrom(client.data$.pipe(
+        scan((all, chunk) => Buffer.concat([all, chunk]), Buffer.alloc(0)),
+        filter((all) => all.length >= 4),
+      ));
+      assert.is(first.toString(), 'ping');
+      assert.is(Buffer.concat(copies).toString(), 'ping');
+      tap.unsubscribe();
+      // Unsubscribing the echo stops reading and leaves the connection open.
+      echo.unsubscribe();
+      assert.is(peer!.demand.readers, 0);
+      assert.is(peer!.demand.reading, false);
+      assert.ok(peer!.isOpen);
+      // A new echo; the end of its input completes it once the connection has closed.
+      const done = lastValueFrom(peer!.data$.pipe(sendTo(peer!)), { defaultValue: 'done' });
+      client.write('pong');
+      const rest = readAll(client);
+      await new Promise((r) => setTimeout(r, 30));
+      client.end();
+      assert.is(await done, 'done');
+      assert.not.ok(peer!.isOpen);
+      assert.is((await rest).toString(), 'pong');
+    } finally {
+      server.stop();
+    }
+  });
+
+  test('a data$ that already ended completes the writer at once; a mode conflict errors it', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const readiness = peer!.readable$.subscribe();
+      const conflict = await lastValueFrom(peer!.data$.pipe(sendTo(peer!, { onComplete: 'none' }))).catch((e: unknown) => e);
+      assert.instance(conflict, RxloopError);
+      assert.is((conflict as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
+      readiness.unsubscribe();
+      // The server's accepted connections replay: the second one is the new client's.
+      const [accepted] = await Promise.all([nextAccepted(server, 2), dial(backend, server.port).then((c) => c.end())]);
+      const other = accepted[1]!;
+      await firstValueFrom(other.data$, { defaultValue: undefined });
+      assert.ok(other.isInputEnded);
+      await lastValueFrom(other.data$.pipe(sendTo(other, { onComplete: 'end' })), { defaultValue: undefined });
+      assert.ok(other.isOutputEnded);
+      client.abort();
     } finally {
       server.stop();
     }

@@ -41,6 +41,17 @@ type HeldEvent = 'ended' | 'writable' | 'closed';
 
 let scratch: Buffer | undefined;
 
+/** The array `completed` gets, shared by all transports (it is only valid during the call). */
+const sharedBatch: Buffer[] = [];
+
+/** The four feature sets, shared rather than one object per connection. */
+const FEATURES: readonly TransportFeatures[] = [
+  Object.freeze({ zeroCopyLeasedReads: false, secure: false }),
+  Object.freeze({ zeroCopyLeasedReads: true, secure: false }),
+  Object.freeze({ zeroCopyLeasedReads: false, secure: true }),
+  Object.freeze({ zeroCopyLeasedReads: true, secure: true }),
+];
+
 /**
  * The read target while no lease is posted. One buffer serves every transport: libuv reads into it and our
  * callback copies the bytes out before the loop can run any other read.
@@ -115,8 +126,6 @@ export class NodeTransport implements Transport {
   private spare: Buffer | undefined;
   /** We are inside `onLeasedRead`, where the read target may only change through `nextReadBuffer`. */
   private inReadCallback = false;
-  /** The one array every `completed` call gets. */
-  private readonly batch: Buffer[] = [];
   private local: SocketAddress | undefined;
   private remote: SocketAddress | undefined;
 
@@ -129,7 +138,7 @@ export class NodeTransport implements Transport {
     this.unixPaths = options.unixPaths;
     const hooks = options.secure ? undefined : options.leasedReads;
     this.hooks = hooks !== undefined && hooks.supports(socket) ? hooks : undefined;
-    this.features = { zeroCopyLeasedReads: this.hooks !== undefined, secure: options.secure };
+    this.features = FEATURES[(this.hooks !== undefined ? 1 : 0) + (options.secure ? 2 : 0)]!;
     (socket as OwnedSocket)[kTransport] = this;
     // An 'error' listener is always present, so a failing socket never becomes an uncaught exception.
     socket.on('error', socketError);
@@ -449,8 +458,10 @@ export class NodeTransport implements Transport {
   }
 
   private deliverChunk(chunk: Buffer): void {
-    this.batch.push(chunk);
-    this.deliver(this.batch);
+    // One array serves every transport; a delivery nested inside another (from the sink's code) gets its own.
+    const batch = sharedBatch.length === 0 ? sharedBatch : [];
+    batch.push(chunk);
+    this.deliver(batch);
   }
 
   private deliver(batch: Buffer[]): void {
