@@ -116,6 +116,11 @@ export const memoryScenario: Scenario = {
     });
     const idleContenders: Contender[] = [
       { id: 'plain', label: 'plain node:net echo (baseline)', run: () => measureIdle(ctx, idleServer('plain'), 'plain', count) },
+      {
+        id: 'plain-rx',
+        label: 'node:net + one RxJS subscription (reference)',
+        run: () => measureIdle(ctx, idleServer('plain-rx'), 'plain-rx', count),
+      },
       { id: 'rx-listen', label: 'rxloop listen() + data$ + sendTo', run: () => measureIdle(ctx, idleServer('rx-listen'), 'rx-listen', count) },
       {
         id: 'rx-serve',
@@ -140,13 +145,16 @@ export const memoryScenario: Scenario = {
       section(ctx, 'memory', {
         id: 'memory-idle',
         title: `Memory per idle connection, ${count} connections`,
-        commands: [`node --expose-gc dist/bench/servers/idleServer.js --mode plain|rx-listen`,
+        commands: [`node --expose-gc dist/bench/servers/idleServer.js --mode plain|plain-rx|rx-listen`,
           `node dist/bench/clients/idleClients.js --port PORT --count ${count}`],
         notes: [
           'RSS and heap are read in the server after two full GCs, before and after the connections open; the ' +
             'difference is divided by the connection count. Kernel socket buffers are not in RSS.',
           'Each connection runs an echo pipeline (it is subscribed to its input), so this is the cost of a served, ' +
             'idle connection, not of a bare socket.',
+          '"node:net + one RxJS subscription" is the plain echo with its data listener replaced by ' +
+            "fromEvent(socket, 'data').subscribe(write): the floor for any design that subscribes per connection, " +
+            'since RxJS allocates its subscriber objects and a finalizer array for each subscription.',
           ...notes,
         ],
         primary: 'rssPerConnection',
