@@ -23,6 +23,10 @@ import { ErrorCode, RxloopError } from '../src/errors.js';
 export class Lease {
   /** @internal the whole pooled buffer */
   readonly memory: Buffer;
+  /** @internal `memory.buffer` and `memory.byteOffset`, kept so checking a completion reads no typed-array getter */
+  readonly slab: ArrayBufferLike;
+  /** @internal */
+  readonly offset: number;
   /** @internal bytes filled so far */
   filled = 0;
   /** @internal */
@@ -33,14 +37,17 @@ export class Lease {
   /** @internal */
   constructor(memory: Buffer, onRelease: (lease: Lease) => void) {
     this.memory = memory;
+    this.slab = memory.buffer;
+    this.offset = memory.byteOffset;
     this.onRelease = onRelease;
   }
 
   /** The filled bytes. Valid until {@link Lease.release}. */
   get buffer(): Buffer {
     if (this.released) throw this.useAfterRelease('read');
-    this.view ??= this.memory.subarray(0, this.filled);
-    return this.view;
+    const view = this.view;
+    if (view !== undefined && view.length === this.filled) return view;
+    return (this.view = this.memory.subarray(0, this.filled));
   }
 
   /** How many bytes were filled. */
@@ -58,6 +65,28 @@ export class Lease {
     this.released = true;
     this.view = undefined;
     this.onRelease(this);
+  }
+
+  /**
+   * @internal records that the backend filled `chunk`, the next bytes of this lease; returns the bytes filled now.
+   * A chunk that starts at the first byte is the very view {@link Lease.buffer} would build, so it is kept: a
+   * consumer reading `buffer` then builds no second view per read.
+   */
+  fill(chunk: Buffer): number {
+    const filled = this.filled + chunk.length;
+    this.filled = filled;
+    this.view = filled === chunk.length ? chunk : undefined;
+    return filled;
+  }
+
+  /**
+   * @internal whether `chunk` is the next part of this lease's memory, that is where the backend was lent to read
+   */
+  continuedBy(chunk: Buffer): boolean {
+    // The common case first: a full read into the whole lease hands back the very buffer that was lent.
+    if (chunk === this.memory) return this.filled === 0;
+    return chunk.byteOffset === this.offset + this.filled && chunk.buffer === this.slab &&
+      this.filled + chunk.length <= this.memory.length;
   }
 
   /** @internal prepares the lease for a new fill */

@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { Connection } from '../src/Connection.js';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { invalid } from '../src/validate.js';
@@ -77,6 +77,10 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
       const finishIfIdle = (): void => {
         if (sourceDone && active === 0) subscriber.complete();
       };
+      const readerDone = (): void => {
+        active--;
+        finishIfIdle();
+      };
       const outer = connections.subscribe({
         next: (connection) => {
           let pool: LeasePool;
@@ -87,15 +91,7 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
             return;
           }
           active++;
-          const stop = readConnection(connection, pool, exactly, options.autoRelease ?? false, {
-            next: (lease) => subscriber.next(lease),
-            error: (error) => subscriber.error(error),
-            complete: () => {
-              active--;
-              finishIfIdle();
-            },
-          });
-          readers.push(stop);
+          readers.push(readConnection(connection, pool, exactly, options.autoRelease ?? false, subscriber, readerDone));
         },
         error: (error) => subscriber.error(error),
         complete: () => {
@@ -110,25 +106,24 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
     });
 }
 
-interface LeaseObserver {
-  next(lease: Lease): void;
-  error(error: unknown): void;
-  complete(): void;
-}
-
-/** Runs one connection's leased reads; returns the function that stops them and gives unemitted leases back. */
+/**
+ * Runs one connection's leased reads; returns the function that stops them and gives unemitted leases back.
+ * This is the per-read hot path: it allocates nothing, and emits straight to `subscriber`.
+ */
 function readConnection(
   connection: Connection,
   pool: LeasePool,
   exactly: number | undefined,
   autoRelease: boolean,
-  observer: LeaseObserver,
+  subscriber: Subscriber<Lease>,
+  done: () => void,
 ): () => void {
-  // Buffers handed to the backend and not yet completed, oldest first. A lease can appear more than once in
-  // exact mode (its remaining tail is posted again after a short read).
+  // Buffers handed to the backend and not yet completed. A lease can appear more than once in exact mode (its
+  // remaining tail is posted again after a short read).
   const posted: Lease[] = [];
   let filling: Lease | null = null;
   let finished = false;
+  const resume = (): void => connection.resumeLeased();
 
   const source = {
     lease: (): Buffer | null => {
@@ -136,35 +131,33 @@ function readConnection(
       // Whole-buffer mode takes a fresh lease per read; exact mode keeps filling one lease until it is full.
       const lease = exactly !== undefined && filling !== null ? filling : pool.take();
       if (lease === null) {
-        pool.whenAvailable(() => connection.resumeLeased());
+        pool.whenAvailable(resume);
         return null;
       }
-      if (exactly !== undefined) filling = lease;
       posted.push(lease);
-      return exactly === undefined ? lease.memory : lease.memory.subarray(lease.filled, exactly);
+      if (exactly === undefined) return lease.memory;
+      filling = lease;
+      return lease.memory.subarray(lease.filled, exactly);
     },
   };
 
-  const emit = (lease: Lease): void => {
-    observer.next(lease);
-    if (autoRelease && !lease.released) lease.release();
-  };
-
   const onChunks = (chunks: readonly Buffer[]): void => {
-    for (let i = 0; i < chunks.length && !finished; i++) {
+    for (let i = 0; i < chunks.length; i++) {
+      if (finished) return;
       const chunk = chunks[i]!;
       const lease = posted.shift();
-      if (lease === undefined || chunk.buffer !== lease.memory.buffer ||
-        chunk.byteOffset !== lease.memory.byteOffset + lease.filled) {
+      if (lease === undefined || !lease.continuedBy(chunk)) {
         fail(new RxloopError(ErrorCode.SOCKET, 'proactor expected the backend to fill the buffer it was lent, ' +
           'but a completion arrived for another buffer (a backend bug)'));
         return;
       }
-      lease.filled += chunk.length;
-      if (exactly === undefined || lease.filled === exactly) {
+      const filled = lease.fill(chunk);
+      if (exactly !== undefined) {
+        if (filled !== exactly) continue;
         if (filling === lease) filling = null;
-        emit(lease);
       }
+      subscriber.next(lease);
+      if (autoRelease && !lease.released) lease.release();
     }
   };
 
@@ -182,7 +175,7 @@ function readConnection(
     finished = true;
     stopReading();
     giveBack();
-    observer.error(error);
+    subscriber.error(error);
   };
 
   let stopReading: () => void = () => undefined;
@@ -201,7 +194,7 @@ function readConnection(
       }
       finished = true;
       giveBack();
-      observer.complete();
+      done();
     });
   } catch (error) {
     fail(error);

@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomBytes } from 'node:crypto';
 import { firstValueFrom, lastValueFrom, of, toArray, map, tap, Subject, EMPTY, throwError } from 'rxjs';
+import type { BufferSource } from '../../src/backends/Backend.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import type { Connection } from '../../src/Connection.js';
 import { proactor } from '../../operators/proactor.js';
@@ -202,3 +203,100 @@ for (const backendCase of backendCases) {
 
   test.run();
 }
+
+/** A connection whose leased reads the test drives by hand: it lends from the source and completes what it likes. */
+function scriptedConnection() {
+  let source: BufferSource | undefined;
+  let deliver: ((chunks: readonly Buffer[]) => void) | undefined;
+  let finish: ((error: RxloopError | undefined) => void) | undefined;
+  const state = { stopped: false, resumed: 0 };
+  const connection = {
+    readLeased(s: BufferSource, onChunks: (chunks: readonly Buffer[]) => void, onEnd: (e: RxloopError | undefined) => void) {
+      source = s;
+      deliver = onChunks;
+      finish = onEnd;
+      return () => (state.stopped = true);
+    },
+    resumeLeased: () => state.resumed++,
+  } as unknown as Connection;
+  return {
+    connection,
+    state,
+    lend: (): Buffer | null => source!.lease(),
+    complete: (...chunks: Buffer[]): void => deliver!(chunks),
+    end: (): void => finish!(undefined),
+  };
+}
+
+const scripted = suite('proactor against a scripted connection');
+
+scripted('a full read hands over the lent buffer itself, which becomes the lease view', () => {
+  const script = scriptedConnection();
+  const pool = new LeasePool({ bufferSize: 8, buffers: 2 });
+  const seen: [Buffer, number][] = [];
+  let completed = false;
+  of(script.connection).pipe(proactor({ pool })).subscribe({
+    next: (lease) => {
+      seen.push([lease.buffer, lease.length]);
+      lease.release();
+    },
+    complete: () => (completed = true),
+  });
+  const first = script.lend()!;
+  first.write('abcdefgh');
+  script.complete(first);
+  const second = script.lend()!;
+  assert.is(second, first, 'a lease released at once is lent again');
+  second.write('xyz');
+  script.complete(second.subarray(0, 3));
+  script.end();
+  assert.is(seen[0]![0], first, 'the whole buffer was the view, no copy and no new view');
+  assert.is(seen[0]![1], 8);
+  assert.is(seen[1]![0].toString(), 'xyz');
+  assert.ok(completed);
+  assert.is(pool.available, 2);
+});
+
+scripted('a completion for memory that was not lent errors with ERR_SOCKET and gives the leases back', () => {
+  const script = scriptedConnection();
+  const pool = new LeasePool({ bufferSize: 8, buffers: 2 });
+  let failure: RxloopError | undefined;
+  of(script.connection).pipe(proactor({ pool })).subscribe({ error: (e: RxloopError) => (failure = e) });
+  script.lend();
+  script.complete(Buffer.alloc(8));
+  assert.is(failure?.code, ErrorCode.SOCKET);
+  assert.match(failure!.message, /fill the buffer it was lent/);
+  assert.ok(script.state.stopped, 'reading stopped');
+  assert.is(script.lend(), null, 'nothing is lent after the failure');
+});
+
+scripted('exact mode lends the unfilled tail until the lease holds exactly n bytes', () => {
+  const script = scriptedConnection();
+  const leases: string[] = [];
+  of(script.connection).pipe(proactor({ exactly: 5, buffers: 1, autoRelease: true }), tap((lease) => {
+    leases.push(lease.buffer.toString());
+  })).subscribe();
+  const head = script.lend()!;
+  assert.is(head.length, 5);
+  head.write('he');
+  script.complete(head.subarray(0, 2));
+  const tail = script.lend()!;
+  assert.is(tail.length, 3, 'only the rest is lent');
+  tail.write('llo');
+  script.complete(tail);
+  assert.equal(leases, ['hello']);
+});
+
+scripted('without credit the source lends nothing, and the next release resumes reading once', () => {
+  const script = scriptedConnection();
+  const held: Lease[] = [];
+  of(script.connection).pipe(proactor({ bufferSize: 4, buffers: 1 })).subscribe((lease) => held.push(lease));
+  script.complete(script.lend()!);
+  assert.is(script.lend(), null);
+  assert.is(script.state.resumed, 0);
+  held[0]!.release();
+  assert.is(script.state.resumed, 1);
+  assert.ok(script.lend() !== null);
+});
+
+scripted.run();
