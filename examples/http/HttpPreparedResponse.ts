@@ -4,8 +4,9 @@ import type { ConnectionMode } from './httpHead.js';
 
 /**
  * A response whose bytes are computed once: status, headers and body are fixed, only the `Date` value changes,
- * and it is restamped in place at most once per second. Sending one is a single memory copy, which is what
- * makes static routes as cheap as a hand-written server that writes a constant.
+ * at most once per second, and then into new buffers. Bytes once handed out never change, so a writer can pass
+ * them to the socket as they are: a read holding one request for a prepared route is answered without a copy,
+ * which is what makes static routes as cheap as a hand-written server that writes a constant.
  *
  * ## Example
  * ```ts
@@ -18,8 +19,9 @@ import type { ConnectionMode } from './httpHead.js';
  */
 export class HttpPreparedResponse {
   // One buffer per ConnectionMode (keep-alive 1.1, keep-alive 1.0, close), plus views of their heads for HEAD.
-  private readonly full: Buffer[] = [];
-  private readonly heads: Buffer[] = [];
+  private full: Buffer[] = [];
+  private heads: Buffer[] = [];
+  private readonly headLengths: number[] = [];
   private readonly dateOffset: number;
   private version = 0;
 
@@ -50,24 +52,41 @@ export class HttpPreparedResponse {
       bytes.set(bodyBytes, head.length);
       this.full.push(bytes);
       this.heads.push(bytes.subarray(0, head.length));
+      this.headLengths.push(head.length);
     }
     this.dateOffset = this.full[0]!.indexOf('Date: ') + 6;
   }
 
   /**
-   * The bytes for one connection mode, restamped with `date` if it changed since the last call.
+   * The bytes for one connection mode, stamped with `date`: when it changed since the last call, into new
+   * buffers, never over bytes handed out before.
    *
    * @internal
    * @param connection the connection mode
    * @param head whether this answers a HEAD request (no body)
    * @param date the date to stamp
-   * @returns a buffer the caller copies at once and never keeps
+   * @returns bytes that never change: the caller may copy them or keep them (write them to a socket) but must
+   * not modify them
    */
   bytes(connection: ConnectionMode, head: boolean, date: HttpDate): Buffer {
-    if (this.version !== date.version) {
-      for (const buffer of this.full) buffer.set(date.bytes, this.dateOffset);
-      this.version = date.version;
-    }
+    if (this.version !== date.version) this.restamp(date);
     return head ? this.heads[connection]! : this.full[connection]!;
+  }
+
+  /** New buffers with the new date: a socket's write queue may still hold the old ones (once a second). */
+  private restamp(date: HttpDate): void {
+    const full: Buffer[] = [];
+    const heads: Buffer[] = [];
+    for (let mode = 0; mode < this.full.length; mode++) {
+      const old = this.full[mode]!;
+      const bytes = Buffer.allocUnsafeSlow(old.length);
+      old.copy(bytes, 0);
+      bytes.set(date.bytes, this.dateOffset);
+      full.push(bytes);
+      heads.push(bytes.subarray(0, this.headLengths[mode]));
+    }
+    this.full = full;
+    this.heads = heads;
+    this.version = date.version;
   }
 }

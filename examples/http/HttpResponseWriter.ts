@@ -40,6 +40,10 @@ export class HttpResponseWriter {
   private start = 0;
   private length = 0;
   private mark = 0;
+  // A prepared response that is, so far, the whole batch: not copied yet, because a batch of exactly one (one
+  // request in the read, the common keep-alive case) is taken as those bytes themselves. Anything written
+  // after it copies it into `out` first.
+  private single: Buffer | undefined = undefined;
   private connection: ConnectionMode = ConnectionMode.KEEP_ALIVE;
   private head = false;
   private done = false;
@@ -64,6 +68,7 @@ export class HttpResponseWriter {
    */
   startBatch(): void {
     this.date.refresh();
+    this.single = undefined;
     this.out = arena.buffer;
     this.start = this.length = this.mark = arena.offset;
   }
@@ -76,6 +81,7 @@ export class HttpResponseWriter {
    * @param head whether the request was HEAD (headers with the GET Content-Length, no body)
    */
   begin(connection: ConnectionMode, head: boolean): void {
+    if (this.single !== undefined) this.spill();
     this.connection = connection;
     this.head = head;
     this.done = false;
@@ -88,6 +94,8 @@ export class HttpResponseWriter {
    * @internal
    */
   rollback(): void {
+    // begin() spilled any earlier response, so a single response still held is the current one's.
+    this.single = undefined;
     this.length = this.mark;
     this.done = false;
   }
@@ -116,6 +124,7 @@ export class HttpResponseWriter {
     const lines = headers === undefined ? '' : formatHeaderLines(headers);
     const bodyLength = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
     const head = formatHead(status, this.date.value, this.connection, contentType, bodyLength, lines);
+    if (this.single !== undefined) this.spill();
     this.reserve(head.length + (this.head ? 0 : bodyLength));
     this.length += this.out.write(head, this.length, 'latin1');
     if (this.head || bodyLength === 0) return;
@@ -133,7 +142,10 @@ export class HttpResponseWriter {
    */
   sendPrepared(response: HttpPreparedResponse): void {
     this.claim();
-    this.put(response.bytes(this.connection, this.head, this.date));
+    const bytes = response.bytes(this.connection, this.head, this.date);
+    // Prepared bytes never change once handed out, so the first response of a batch is kept, not copied.
+    if (this.length === this.start && this.single === undefined) this.single = bytes;
+    else this.put(bytes);
   }
 
   /**
@@ -163,13 +175,22 @@ export class HttpResponseWriter {
   }
 
   /**
-   * Takes the batch's bytes. The returned buffer belongs to the caller (it may sit in a socket's write queue):
-   * the writer never writes to those bytes again.
+   * Takes the batch's bytes. They never change afterwards (the writer never writes to them again), so the caller
+   * may keep them (they may sit in a socket's write queue); it must not modify them: a batch of one prepared
+   * response is that response's shared bytes.
    *
    * @internal
    * @returns the bytes, or `null` when the batch wrote nothing
    */
   take(): Buffer | null {
+    const single = this.single;
+    if (single !== undefined) {
+      // The batch is that one prepared response and nothing else (see sendPrepared).
+      this.single = undefined;
+      this.out = EMPTY;
+      this.start = this.length = this.mark = 0;
+      return single;
+    }
     const out = this.out;
     const start = this.start;
     const end = this.length;
@@ -188,7 +209,15 @@ export class HttpResponseWriter {
     this.done = true;
   }
 
+  /** Copies the held single response into `out`, so that more can follow it. */
+  private spill(): void {
+    const single = this.single!;
+    this.single = undefined;
+    this.put(single);
+  }
+
   private put(bytes: Uint8Array): void {
+    if (this.single !== undefined) this.spill();
     this.reserve(bytes.length);
     this.out.set(bytes, this.length);
     this.length += bytes.length;

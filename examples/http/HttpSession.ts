@@ -83,7 +83,8 @@ export class HttpSession {
    * Handles one socket read.
    *
    * @param chunk the bytes read; not kept after the call returns, so a reused read buffer is fine
-   * @returns the bytes to write (owned by the caller), or `null` when there is nothing to write yet
+   * @returns the bytes to write (never changed afterwards; write or keep them, do not modify them), or `null`
+   * when there is nothing to write yet
    */
   receive(chunk: Buffer): Buffer | null {
     if (this.closed) return null;

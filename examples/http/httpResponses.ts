@@ -1,6 +1,7 @@
 import { Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import { ErrorCode } from '../../src/errors.js';
+import { Lease } from '../../operators/Lease.js';
 import type { HttpHandler } from './HttpHandler.js';
 import { HttpSession, type HttpSessionOptions } from './HttpSession.js';
 import { HttpTimeouts } from './HttpTimeouts.js';
@@ -24,6 +25,10 @@ export interface HttpResponsesOptions {
  * buffer holding the responses to every request it completed (pipelining). Each is emitted as a batch of one
  * (`[buffer]`), which `sendTo` writes at once as one write, instead of corking single values until the end of
  * the turn: a read's responses are already together, so waiting would only add latency and work.
+ *
+ * The reads are chunks (`connection.data$`) or leases (`proactor()`, which reads into a reused buffer instead
+ * of one allocated per read). A lease's bytes are only used during the call that receives them: the session
+ * copies what it keeps, so the lease may be released as soon as `next` returns (`autoRelease`).
  *
  * Completes, after emitting the last bytes, when the connection must close: the session is closing (a
  * `Connection: close` request, or a rejected one answered 400, 413, 431, 501 or 505), a timeout expired (a
@@ -56,7 +61,7 @@ export interface HttpResponsesOptions {
 export function httpResponses(
   connection: Connection,
   options: HttpResponsesOptions,
-): OperatorFunction<Buffer, readonly Buffer[]> {
+): OperatorFunction<Buffer | Lease, readonly Buffer[]> {
   return (source) =>
     new Observable<readonly Buffer[]>((subscriber) => {
       const session = new HttpSession(options.handler, options.session);
@@ -78,8 +83,8 @@ export function httpResponses(
         },
       );
       const reads = source.subscribe({
-        next: (chunk) => {
-          const out = session.receive(chunk);
+        next: (read) => {
+          const out = session.receive(read instanceof Lease ? read.buffer : read);
           if (out !== null) {
             subscriber.next([out]);
             // The write can fail (the peer is gone), which tears this subscription down: arm no timer then.

@@ -32,6 +32,22 @@ test('restamps the date when the date source changes', () => {
   assert.is(bytes, 'HTTP/1.1 200 OK\r\nDate: Thu, 06 Jun 2030 07:08:09 GMT\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n');
 });
 
+test('a new date goes into new bytes: bytes handed out before never change', () => {
+  const response = new HttpPreparedResponse(200, 'text/plain', 'hi');
+  const first = fixedDate();
+  const full = response.bytes(ConnectionMode.KEEP_ALIVE, false, first);
+  const head = response.bytes(ConnectionMode.KEEP_ALIVE, true, first);
+  const [fullText, headText] = [full.toString('latin1'), head.toString('latin1')];
+  assert.is(response.bytes(ConnectionMode.KEEP_ALIVE, false, first), full);
+  const other = new HttpDate(() => Date.UTC(2030, 5, 6, 7, 8, 9), () => undefined);
+  const newer = response.bytes(ConnectionMode.KEEP_ALIVE, false, other);
+  assert.is.not(newer, full);
+  assert.match(newer.toString('latin1'), 'Date: Thu, 06 Jun 2030 07:08:09 GMT\r\n');
+  assert.is(full.toString('latin1'), fullText);
+  assert.is(head.toString('latin1'), headText);
+  assert.match(fullText, `Date: ${DATE}\r\n`);
+});
+
 test('refuses statuses it cannot frame and unsafe headers', () => {
   const cases: Array<() => unknown> = [
     () => new HttpPreparedResponse(204, 'text/plain', ''),

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { HttpDate } from '../../../examples/http/HttpDate.js';
 import { ConnectionMode } from '../../../examples/http/httpHead.js';
 import { HttpPreparedResponse } from '../../../examples/http/HttpPreparedResponse.js';
 import { HttpResponseWriter } from '../../../examples/http/HttpResponseWriter.js';
@@ -191,6 +192,90 @@ test('a write outside startBatch() lands in fresh memory, not on bytes handed ou
   assert.ok(loose.toString('latin1').endsWith('a2, written without startBatch()'));
   assert.is(kept.toString('latin1'), text);
   assert.is(b.take(), null);
+});
+
+test('a batch of one prepared response is its shared bytes, never copied and never changed afterwards', () => {
+  let now = Date.UTC(2024, 0, 2, 3, 4, 5);
+  const expire: Array<() => void> = [];
+  const date = new HttpDate(() => now, (callback) => void expire.push(callback));
+  const writer = new HttpResponseWriter(date);
+  const hello = new HttpPreparedResponse(200, 'text/plain', 'hello');
+  const one = (head = false): Buffer => {
+    writer.startBatch();
+    writer.begin(ConnectionMode.KEEP_ALIVE, head);
+    writer.sendPrepared(hello);
+    return writer.take()!;
+  };
+  const first = one();
+  assert.is(first, hello.bytes(ConnectionMode.KEEP_ALIVE, false, date));
+  assert.is(one(), first);
+  const firstText = first.toString('latin1');
+  const firstHead = one(true);
+  assert.is(firstHead.toString('latin1'), firstText.slice(0, -'hello'.length));
+  // The next second: new bytes with the new date; the ones handed out (maybe still queued on a socket) stay.
+  now += 1000;
+  expire.splice(0).forEach((fire) => fire());
+  const second = one();
+  assert.is.not(second, first);
+  assert.match(second.toString('latin1'), 'Date: Tue, 02 Jan 2024 03:04:06 GMT\r\n');
+  assert.is(first.toString('latin1'), firstText);
+  assert.match(firstText, 'Date: Tue, 02 Jan 2024 03:04:05 GMT\r\n');
+  assert.is(firstHead.toString('latin1'), firstText.slice(0, -'hello'.length));
+});
+
+test('a prepared response followed by anything is copied into the batch, in order; rollback drops only its own', () => {
+  const writer = new HttpResponseWriter(fixedDate());
+  const hello = new HttpPreparedResponse(200, 'text/plain', 'hello');
+  const helloText = hello.bytes(ConnectionMode.KEEP_ALIVE, false, writer.date).toString('latin1');
+  const sequences: Array<[string, (w: HttpResponseWriter) => void, string]> = [
+    ['prepared, prepared', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+    }, helloText + helloText],
+    ['prepared, send', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.send(200, 'text/plain', 'x');
+    }, `${helloText}HTTP/1.1 200 OK\r\nDate: ${DATE}\r\nContent-Type: text/plain\r\nContent-Length: 1\r\n\r\nx`],
+    ['prepared, 100 Continue', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.writeContinue();
+    }, `${helloText}HTTP/1.1 100 Continue\r\n\r\n`],
+    ['prepared, rejected request', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.begin(ConnectionMode.CLOSE, false);
+      w.writeError(400);
+    }, `${helloText}HTTP/1.1 400 Bad Request\r\nDate: ${DATE}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 11\r\n\r\nBad Request`],
+    ['prepared then the handler threw', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.rollback();
+      w.writeError(500);
+    }, `HTTP/1.1 500 Internal Server Error\r\nDate: ${DATE}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nInternal Server Error`],
+    ['prepared, then prepared and the handler threw', (w) => {
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.begin(ConnectionMode.KEEP_ALIVE, false);
+      w.sendPrepared(hello);
+      w.rollback();
+      w.writeError(500);
+    }, `${helloText}HTTP/1.1 500 Internal Server Error\r\nDate: ${DATE}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nInternal Server Error`],
+  ];
+  for (const [name, write, expected] of sequences) {
+    assert.is(batch(writer, write), expected, name);
+    assert.is(hello.bytes(ConnectionMode.KEEP_ALIVE, false, writer.date).toString('latin1'), helloText, `${name}: the prepared bytes`);
+  }
+  // A batch that only rolled back holds nothing.
+  assert.is(batch(writer, (w) => {
+    w.begin(ConnectionMode.KEEP_ALIVE, false);
+    w.sendPrepared(hello);
+    w.rollback();
+  }), null);
 });
 
 test('large and growing batches are complete', () => {

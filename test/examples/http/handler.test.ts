@@ -161,6 +161,33 @@ test('the default export reads its timeouts from the environment per connection'
   }
 });
 
+test('with a read buffer smaller than the requests, heads and bodies spanning many reads are all answered', () => {
+  const tiny = createHttpHandler({ headerTimeout: 100, idleTimeout: 500, readBufferSize: 5 });
+  const body = 'a body longer than the read buffer';
+  const steps: Step[] = [
+    [10, write(`GET /json HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(40)}\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\n`)],
+    [20, write(`Content-Length: ${body.length}\r\n\r\n${body}GET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)],
+  ];
+  assert.equal(timeline(tiny, [{ name: 't', steps }]), [
+    '10 t HTTP/1.1 200',
+    '20 t HTTP/1.1 200',
+    '20 t HTTP/1.1 404',
+    '20 t end',
+    '20 t closed',
+    '20 server closed',
+  ]);
+});
+
+test('createHttpHandler rejects a read buffer size that is not a positive integer', () => {
+  for (const readBufferSize of [0, -1, 1.5, Number.NaN, Infinity]) {
+    assert.throws(
+      () => createHttpHandler({ readBufferSize }),
+      (error: unknown) => error instanceof RxloopError && error.code === ErrorCode.INVALID_ARGUMENT && /readBufferSize/.test(error.message),
+      String(readBufferSize),
+    );
+  }
+});
+
 test('createHttpHandler rejects timeouts that are not positive finite numbers', () => {
   for (const options of [{ headerTimeout: 0 }, { idleTimeout: -1 }, { headerTimeout: Infinity }, { idleTimeout: Number.NaN }]) {
     assert.throws(

@@ -1,10 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject, type SchedulerLike } from 'rxjs';
+import { Subject, lastValueFrom, of, type SchedulerLike } from 'rxjs';
 import { ErrorCode, RxloopError, type Connection } from '../../../src/index.js';
+import { proactor } from '../../../operators/proactor.js';
 import { sendTo } from '../../../operators/sendTo.js';
+import { appRouter } from '../../../examples/http/appRouter.js';
 import { HttpRouter } from '../../../examples/http/HttpRouter.js';
 import { httpResponses } from '../../../examples/http/httpResponses.js';
+import { backendCases } from '../../support/backendCases.js';
+import { dial, nextAccepted, readAll, startServer } from '../../support/sockets.js';
+import { parseResponses } from './httpClients.js';
 import { timeline, write } from './timeline.js';
 
 const router = new HttpRouter()
@@ -99,5 +104,48 @@ test('errors from the reads pass through', () => {
   reads.error(reset);
   assert.is(seen, reset);
 });
+
+// Leases from a one-buffer pool, poisoned on release: heads and bodies span many reads into the same memory
+// (7 bytes: every head is split; 100 bytes: some heads arrive whole and their bodies do not), so any view
+// kept past a call would show 0xDD or later bytes in the answers.
+const CHUNKED_PARTS = ['abcde', 'fghijklmnopqrstuv'];
+const LONG_BODY = 'the body of a request that spans many small reads, '.repeat(3);
+// The first request is exactly 100 bytes, so with 100-byte leases the second head arrives whole at the start of
+// a read and its body does not: the head must then be copied out of the lease.
+const paddedGet = (pad: number): string => `GET /?q=1 HTTP/1.1\r\nHost: x\r\nX-Long: ${'v'.repeat(pad)}\r\n\r\n`;
+const LEASED_REQUESTS =
+  paddedGet(100 - paddedGet(0).length) +
+  `POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: ${LONG_BODY.length}\r\n\r\n${LONG_BODY}` +
+  `POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n${CHUNKED_PARTS.map((p) => `${p.length.toString(16)}\r\n${p}\r\n`).join('')}0\r\n\r\n` +
+  'GET /json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
+
+for (const [backendCase, bufferSize] of backendCases.flatMap((c) => [[c, 7], [c, 100]] as const)) {
+  test(`reads as ${bufferSize}-byte poisoned leases (proactor) are answered byte-exact, on ${backendCase.name}`, async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      const served = lastValueFrom(
+        of(peer!).pipe(
+          proactor({ bufferSize, buffers: 1, autoRelease: true, poison: true }),
+          httpResponses(peer!, { handler: appRouter().handle, headerTimeout: 5000, idleTimeout: 5000 }),
+          sendTo(peer!, { onComplete: 'end' }),
+        ),
+        { defaultValue: undefined },
+      );
+      const answer = readAll(client);
+      client.write(LEASED_REQUESTS);
+      const responses = parseResponses((await answer).toString('latin1'));
+      client.close();
+      await served;
+      assert.equal(responses.map((r) => r.status), [200, 200, 200, 200]);
+      assert.equal(responses.map((r) => r.body), ['hello', LONG_BODY, CHUNKED_PARTS.join(''), '{"message":"Hello, World!"}']);
+      assert.is(responses[3]!.headers.get('connection'), 'close');
+    } finally {
+      server.stop();
+    }
+  });
+}
 
 test.run();
