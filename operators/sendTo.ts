@@ -56,8 +56,10 @@ export interface SendToOptions {
 /**
  * Writes every value from the source to `connection`, and emits nothing.
  *
- * - **Batching**: an array value is written as one batch (one system call); single values written in the same
- *   turn of the event loop are corked together and leave in one `writev` at the end of the turn.
+ * - **Batching**: an array value is written as one batch (one system call). Values written while the
+ *   connection delivers a read of its own input (a reply computed from a request) leave together when that
+ *   delivery ends, a single one as a plain write; other single values written in the same turn of the event
+ *   loop are corked together and leave in one `writev` at the end of the turn.
  * - **Backpressure**: when the connection's write buffer goes over its high-water mark, reading pauses on the
  *   `pause` connections until it drains, so an echo or a proxy never buffers without bound.
  * - **Completion**: when the source completes, the connection is closed (or ended) after the queued bytes, and
@@ -154,7 +156,8 @@ class Writer {
   private write(value: Writable): void {
     const connection = this.connection;
     if (typeof value === 'string' || value instanceof Uint8Array) {
-      if (!this.corked) {
+      // Inside the delivery of this connection's own input the connection batches the writes itself.
+      if (!this.corked && !connection.isDelivering) {
         this.corked = true;
         connection.cork();
         connection.backend.endOfTurn((this.uncorkAtEndOfTurn ??= () => this.uncork()));

@@ -1,5 +1,5 @@
 import { EMPTY, Observable, from, type ObservableInput, type Subscription } from 'rxjs';
-import type { Connection } from '../src/Connection.js';
+import type { Connection, ReadMeter } from '../src/Connection.js';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { runInHandlerContext, type TaskRunner } from '../src/HandlerContext.js';
 import type { ReactorScheduler } from './ReactorScheduler.js';
@@ -58,14 +58,12 @@ export class HandlerHost {
   private accepted = 0;
   private closedBytesIn = 0;
   private closedBytesOut = 0;
-  private completions = 0;
   private handlerErrors = 0;
-  private turn = 0;
-  private turnScheduled = false;
-  private readonly paused: (() => void)[] = [];
+  private readonly turns: TurnMeter;
 
   constructor(options: HandlerHostOptions) {
     this.options = options;
+    this.turns = new TurnMeter(options.bytesPerTurn ?? 256 * 1024);
   }
 
   /** Connections open now. */
@@ -87,7 +85,7 @@ export class HandlerHost {
       accepted: this.accepted,
       bytesIn,
       bytesOut,
-      events: this.completions + (this.options.scheduler?.tasksRun ?? 0),
+      events: this.turns.dispatched + (this.options.scheduler?.tasksRun ?? 0),
       handlerErrors: this.handlerErrors,
       ...extra,
     };
@@ -132,7 +130,7 @@ export class HandlerHost {
   private run(connection: Connection, done: () => void): Subscription {
     this.accepted++;
     this.open.add(connection);
-    this.meter(connection);
+    connection.setMeter(this.turns);
     connection.onClosed(() => {
       this.open.delete(connection);
       this.closedBytesIn += connection.bytesRead;
@@ -169,38 +167,6 @@ export class HandlerHost {
     return subscription;
   }
 
-  /** Pauses a connection that dispatched more than its share of bytes this turn until the next turn. */
-  private meter(connection: Connection): void {
-    const budget = this.options.bytesPerTurn ?? 256 * 1024;
-    let turn = -1;
-    let bytes = 0;
-    connection.setMeter((n) => {
-      this.completions++;
-      if (turn !== this.turn) {
-        turn = this.turn;
-        bytes = 0;
-      }
-      bytes += n;
-      if (bytes > budget) {
-        bytes = -Infinity; // one hold per turn is enough
-        this.paused.push(connection.hold());
-        this.scheduleTurn();
-      } else if (!this.turnScheduled) {
-        this.scheduleTurn();
-      }
-    });
-  }
-
-  private scheduleTurn(): void {
-    if (this.turnScheduled) return;
-    this.turnScheduled = true;
-    setImmediate(() => {
-      this.turnScheduled = false;
-      this.turn++;
-      for (const release of this.paused.splice(0)) release();
-    });
-  }
-
   private report(error: unknown): void {
     this.handlerErrors++;
     const coded = error instanceof RxloopError ? error : undefined;
@@ -210,5 +176,34 @@ export class HandlerHost {
       code: coded?.code ?? ErrorCode.TASK_FAILED,
       message: error instanceof Error ? error.message : String(error),
     });
+  }
+}
+
+/**
+ * The per-turn fairness budget of one host's connections: a connection that dispatched more than `budget` bytes
+ * in a turn is held until the next turn, so one busy client cannot starve the others.
+ */
+class TurnMeter implements ReadMeter {
+  turn = 0;
+  dispatched = 0;
+  private scheduled = false;
+  private readonly paused: (() => void)[] = [];
+  private readonly nextTurn = (): void => {
+    this.scheduled = false;
+    this.turn++;
+    for (const release of this.paused.splice(0)) release();
+  };
+
+  constructor(readonly budget: number) {}
+
+  turnStarted(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.nextTurn);
+  }
+
+  exceeded(connection: Connection): void {
+    this.paused.push(connection.hold());
+    this.turnStarted();
   }
 }

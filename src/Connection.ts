@@ -163,11 +163,16 @@ export class Connection {
   private readers = 0;
   private holds = 0;
   private closedWith: ConnectionClosed | undefined;
-  private meter: ((bytes: number) => void) | undefined;
+  private meter: ReadMeter | undefined;
+  /** The meter's turn this connection's byte count belongs to, and the count. */
+  private meterTurn = -1;
+  private meterBytes = 0;
   private lazyData: Observable<Buffer> | undefined;
   private dataSubscribers: Subscribers<Buffer> = undefined;
   private closeCallbacks: ((closed: ConnectionClosed) => void)[] | ((closed: ConnectionClosed) => void) | undefined;
   private rare: RareState | undefined;
+  /** The first write made during a delivery, sent when the delivery ends (see `write`). */
+  private heldWrite: Uint8Array | undefined;
 
   /**
    * Wraps a backend transport. Applications get connections from `listen` and `connect`; backends and tests
@@ -229,9 +234,20 @@ export class Connection {
     return this.transport.bytesWritten;
   }
 
+  /**
+   * Whether this connection is delivering a read to its readers right now: what they write meanwhile is
+   * collected and sent when the delivery ends (see {@link Connection.write}), so writers need no batching of
+   * their own.
+   *
+   * @internal
+   */
+  get isDelivering(): boolean {
+    return (this.flags & DELIVERING) !== 0;
+  }
+
   /** Bytes written and not yet handed to the operating system. */
   get writableLength(): number {
-    return this.transport.writableLength;
+    return this.transport.writableLength + (this.heldWrite?.length ?? 0);
   }
 
   /** The flow-control state now; {@link Connection.demand$} reports its changes. */
@@ -271,7 +287,7 @@ export class Connection {
     }
     if (this.mode !== 'readiness' && this.mode !== undefined) return null;
     const bytes = this.transport.read(size);
-    if (bytes !== null && this.meter !== undefined) this.meter(bytes.length);
+    if (bytes !== null && this.meter !== undefined) this.count(bytes.length);
     return bytes;
   }
 
@@ -279,6 +295,9 @@ export class Connection {
    * Queues bytes for the peer. Returns `false` when the write buffer is over its high-water mark: the bytes are
    * still queued, but the writer should wait for {@link Connection.writable$}. (`sendTo` does the waiting for
    * you, and pauses the reading that feeds it meanwhile.)
+   *
+   * Writes made while this connection delivers a read to its readers (a reply written from a `data$`
+   * subscriber) are sent when that delivery returns: one write as it is, several in one system call.
    *
    * ## Example
    * ```ts
@@ -301,12 +320,82 @@ export class Connection {
       );
     }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    const accepted = this.transport.write(bytes);
-    if (!accepted && (this.flags & BACKLOGGED) === 0) {
-      this.flags |= BACKLOGGED;
-      this.updateReading(true);
+    const flags = this.flags;
+    if ((flags & DELIVERING) !== 0) {
+      // Inside the delivery of a read: the first write waits for the delivery's end and then goes out as it is
+      // (a request/response protocol writes once per read: no cork, no deferred task); a second one corks the
+      // transport until that end, so everything a read caused leaves in one system call.
+      if (this.heldWrite === undefined && (flags & DELIVERY_CORKED) === 0) {
+        this.heldWrite = bytes;
+        // The transport's own answer comes with the real write (a write it completes at once is accepted whatever
+        // its size), so this one says what the last real write said; a backlog it reports is seen by the next.
+        return (flags & BACKLOGGED) === 0;
+      }
+      if ((flags & DELIVERY_CORKED) === 0) {
+        this.flags = flags | DELIVERY_CORKED;
+        this.transport.cork();
+        this.flushHeldWrite();
+      }
     }
+    const accepted = this.transport.write(bytes);
+    if (!accepted) this.backlog();
     return accepted;
+  }
+
+  private backlog(): void {
+    if ((this.flags & BACKLOGGED) !== 0) return;
+    this.flags |= BACKLOGGED;
+    this.updateReading(true);
+  }
+
+  /** Hands the write held during a delivery to the transport. */
+  private flushHeldWrite(): void {
+    const held = this.heldWrite;
+    if (held === undefined) return;
+    this.heldWrite = undefined;
+    if (!this.transport.write(held)) this.backlog();
+  }
+
+  /** Starts delivering a read to this connection's readers; `false` when one is already under way. */
+  private beginDelivery(): boolean {
+    if ((this.flags & DELIVERING) !== 0) return false;
+    this.flags |= DELIVERING;
+    return true;
+  }
+
+  /** Ends a delivery: the writes it caused go out (see `write`). */
+  private endDelivery(): void {
+    this.flags &= ~DELIVERING;
+    if (this.heldWrite !== undefined) {
+      if (this.closedWith === undefined) this.flushHeldWrite();
+      else this.heldWrite = undefined;
+    }
+    if ((this.flags & DELIVERY_CORKED) !== 0) {
+      this.flags &= ~DELIVERY_CORKED;
+      if (this.closedWith === undefined) this.transport.uncork();
+    }
+  }
+
+  /** Hands a batch of completed reads to the leased reader or the `data$` subscribers. */
+  private dispatch(chunks: readonly Buffer[]): void {
+    if (this.meter !== undefined) {
+      let bytes = 0;
+      for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
+      this.count(bytes);
+    }
+    const leasedReader = this.rare?.leasedReader;
+    if (leasedReader !== undefined) {
+      leasedReader(chunks);
+      return;
+    }
+    const subscribers = this.dataSubscribers;
+    if (subscribers === undefined) return;
+    if (!Array.isArray(subscribers)) {
+      for (let i = 0; i < chunks.length; i++) subscribers.next(chunks[i]!);
+      return;
+    }
+    const copy = subscribers.slice();
+    for (let i = 0; i < chunks.length; i++) for (const subscriber of copy) subscriber.next(chunks[i]!);
   }
 
   /**
@@ -324,12 +413,16 @@ export class Connection {
    * ```
    */
   cork(): void {
-    if (this.closedWith === undefined) this.transport.cork();
+    if (this.closedWith !== undefined) return;
+    this.flushHeldWrite();
+    this.transport.cork();
   }
 
   /** Releases writes held by {@link Connection.cork}. */
   uncork(): void {
-    if (this.closedWith === undefined) this.transport.uncork();
+    if (this.closedWith !== undefined) return;
+    this.flushHeldWrite();
+    this.transport.uncork();
   }
 
   /**
@@ -377,6 +470,7 @@ export class Connection {
    */
   end(): void {
     if ((this.flags & OUTPUT_ENDED) !== 0 || this.closedWith !== undefined) return;
+    this.flushHeldWrite();
     this.flags |= OUTPUT_ENDED;
     this.transport.end();
     this.completeWritable();
@@ -411,6 +505,7 @@ export class Connection {
       rare.lingerTimer ??= this.backend.scheduler.schedule(() => this.abort(), linger);
     }
     if ((this.flags & CLOSING) !== 0) return;
+    this.flushHeldWrite();
     this.flags |= CLOSING | OUTPUT_ENDED;
     this.transport.close();
     this.completeWritable();
@@ -430,6 +525,7 @@ export class Connection {
    */
   abort(): void {
     if (this.closedWith !== undefined) return;
+    this.heldWrite = undefined;
     this.flags |= OUTPUT_ENDED;
     this.transport.abort();
     this.completeWritable();
@@ -501,13 +597,30 @@ export class Connection {
   }
 
   /**
-   * Installs a callback told the byte count of every read this connection dispatches; reactors use it to
-   * enforce their per-turn fairness budget and to count events.
+   * Installs the meter told of every read this connection dispatches; reactors use it to enforce their per-turn
+   * fairness budget and to count events. One meter serves all of a reactor's connections: the per-connection
+   * count lives here, so a read touches no per-connection closure.
    *
    * @internal
    */
-  setMeter(meter: ((bytes: number) => void) | undefined): void {
+  setMeter(meter: ReadMeter | undefined): void {
     this.meter = meter;
+    this.meterTurn = -1;
+  }
+
+  private count(bytes: number): void {
+    const meter = this.meter!;
+    meter.dispatched++;
+    if (this.meterTurn !== meter.turn) {
+      this.meterTurn = meter.turn;
+      this.meterBytes = 0;
+      meter.turnStarted();
+    }
+    this.meterBytes += bytes;
+    if (this.meterBytes > meter.budget) {
+      this.meterBytes = -Infinity; // one report per turn is enough
+      meter.exceeded(this);
+    }
   }
 
   private rareState(): RareState {
@@ -647,30 +760,23 @@ export class Connection {
       const connection = this.connection;
       const subscribers = connection.rare?.readableSubscribers;
       if (subscribers === undefined) return;
-      if (!Array.isArray(subscribers)) subscribers.next(connection);
-      else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+      const outermost = connection.beginDelivery();
+      try {
+        if (!Array.isArray(subscribers)) subscribers.next(connection);
+        else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+      } finally {
+        if (outermost) connection.endDelivery();
+      }
     }
 
     completed(chunks: readonly Buffer[]): void {
       const connection = this.connection;
-      if (connection.meter !== undefined) {
-        let bytes = 0;
-        for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
-        connection.meter(bytes);
+      const outermost = connection.beginDelivery();
+      try {
+        connection.dispatch(chunks);
+      } finally {
+        if (outermost) connection.endDelivery();
       }
-      const leasedReader = connection.rare?.leasedReader;
-      if (leasedReader !== undefined) {
-        leasedReader(chunks);
-        return;
-      }
-      const subscribers = connection.dataSubscribers;
-      if (subscribers === undefined) return;
-      if (!Array.isArray(subscribers)) {
-        for (let i = 0; i < chunks.length; i++) subscribers.next(chunks[i]!);
-        return;
-      }
-      const copy = subscribers.slice();
-      for (let i = 0; i < chunks.length; i++) for (const subscriber of copy) subscriber.next(chunks[i]!);
     }
 
     writable(): void {
@@ -806,6 +912,41 @@ export class Connection {
   }
 }
 
+/**
+ * A reactor's per-turn read budget, shared by its connections (see {@link Connection.setMeter}).
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection } from 'rxloop';
+ *
+ * // Pause a connection that read more than 64 KiB in one turn until the next turn.
+ * const held: (() => void)[] = [];
+ * const meter = {
+ *   turn: 0,
+ *   budget: 64 * 1024,
+ *   dispatched: 0,
+ *   turnStarted: () => undefined,
+ *   exceeded: (connection: Connection) => held.push(connection.hold()),
+ * };
+ * setInterval(() => { meter.turn++; held.splice(0).forEach((release) => release()); }, 1);
+ * const watch = (connection: Connection): void => connection.setMeter(meter);
+ * ```
+ *
+ * @internal
+ */
+export interface ReadMeter {
+  /** The current turn; a connection's byte count restarts when it changes. */
+  readonly turn: number;
+  /** The bytes one connection may dispatch per turn before `exceeded` is called. */
+  readonly budget: number;
+  /** Reads dispatched, counted by the connections. */
+  dispatched: number;
+  /** Called by a connection's first read in a turn (the reactor schedules the turn's end). */
+  turnStarted(): void;
+  /** Called once per turn for a connection that went over the budget. */
+  exceeded(connection: Connection): void;
+}
+
 /** `connection.flags` bits. */
 const PAUSE_ON_BACKLOG = 1;
 const BACKLOGGED = 2;
@@ -814,6 +955,10 @@ const READING = 4;
 const INPUT_ENDED = 8;
 const OUTPUT_ENDED = 16;
 const CLOSING = 32;
+/** Inside the sink's delivery of a read to the readers. */
+const DELIVERING = 64;
+/** A second write inside a delivery corked the transport until the delivery ends. */
+const DELIVERY_CORKED = 128;
 
 /** Which list a teardown leaves. */
 const DATA = 0;
