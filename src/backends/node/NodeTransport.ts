@@ -41,8 +41,10 @@ type HeldEvent = 'ended' | 'writable' | 'closed';
 
 let scratch: Buffer | undefined;
 
-/** The array `completed` gets, shared by all transports (it is only valid during the call). */
-const sharedBatch: Buffer[] = [];
+/** The array `completed` gets, shared by all transports (it is only valid during the call), and its guard. */
+const NO_CHUNK = Buffer.alloc(0);
+const sharedBatch: Buffer[] = [NO_CHUNK];
+let batchBusy = false;
 
 /** The four feature sets, shared rather than one object per connection. */
 const FEATURES: readonly TransportFeatures[] = [
@@ -117,7 +119,8 @@ export class NodeTransport implements Transport {
   private endHeld = false;
   private closeHeld = false;
   private drainScheduled = false;
-  private installed = false;
+  /** The zero-copy read path is installed on the socket: 0 no, 1 without a next-buffer generator, 2 with one. */
+  private installed: 0 | 1 | 2 = 0;
   /** What the handle reads into once the zero-copy path is installed: a posted lease or the scratch buffer. */
   private readInto: Buffer | undefined;
   /** The read target `nextReadBuffer` hands to Node after the current read callback. */
@@ -254,7 +257,7 @@ export class NodeTransport implements Transport {
     if (this.shutting || this.closed) return;
     this.beginShutdown();
     // Keep reading and drop the bytes: closing with unread input makes the kernel send a reset, not a FIN.
-    if (!this.installed) this.socket.on('data', socketData);
+    if (this.installed === 0) this.socket.on('data', socketData);
     this.socket.resume();
     this.socket.destroySoon();
   }
@@ -309,7 +312,9 @@ export class NodeTransport implements Transport {
       socket.read(0);
       return;
     }
-    if (this.mode === 'leased' && this.hooks !== undefined) {
+    if (this.hooks !== undefined) {
+      // Completion mode reads through the same hooks, into the shared scratch buffer, and copies each read out:
+      // Node's stream machinery ('data' events, its buffering) is skipped, which is most of a small read's cost.
       this.startZeroCopy(this.hooks);
       return;
     }
@@ -331,18 +336,28 @@ export class NodeTransport implements Transport {
         return;
       }
     }
-    if (this.readInto === undefined || this.readInto === scratch) {
+    if (this.mode !== 'leased') {
+      if (this.installed === 0) {
+        this.readInto = scratchBuffer();
+        hooks.install(socket, this.readInto, socketLeasedRead, null);
+        this.installed = 1;
+      }
+    } else if (this.readInto === undefined || this.readInto === scratch) {
       // Reading into scratch is only allowed with credit: take a lease now (the copy will fill it first).
       if (this.spare === undefined) {
         const lease = this.takeLease();
         if (lease === null) return;
         this.spare = lease;
       }
-      if (!this.installed) {
+      if (this.installed === 0) {
         this.readInto = this.spare;
         this.spare = undefined;
-        hooks.install(socket, this.readInto, (nread, buffer) => this.onLeasedRead(nread, buffer), () => this.nextReadBuffer());
-        this.installed = true;
+        hooks.install(socket, this.readInto, socketLeasedRead, () => this.nextReadBuffer());
+        this.installed = 2;
+      } else if (this.installed === 1) {
+        // Installed for completion reads: leases need the next-buffer step too.
+        hooks.setNextBuffer(socket, () => this.nextReadBuffer());
+        this.installed = 2;
       }
     }
     this.active = true;
@@ -355,7 +370,7 @@ export class NodeTransport implements Transport {
    */
   private abandonPostedLease(): void {
     this.spare = undefined;
-    if (!this.installed || this.readInto === scratch || this.hooks === undefined) return;
+    if (this.installed === 0 || this.readInto === scratch || this.hooks === undefined) return;
     const buffer = scratchBuffer();
     if (this.inReadCallback) {
       this.next = buffer;
@@ -448,7 +463,7 @@ export class NodeTransport implements Transport {
       if (lease === null) break;
       const copied = chunk.copy(lease, 0, offset);
       offset += copied;
-      this.deliverChunk(lease.subarray(0, copied));
+      this.deliverChunk(copied === lease.length ? lease : lease.subarray(0, copied));
     }
     if (offset === chunk.length || this.shutting || this.closed) return;
     this.holdBack(offset === 0 ? chunk : chunk.subarray(offset), owned);
@@ -459,19 +474,32 @@ export class NodeTransport implements Transport {
 
   private deliverChunk(chunk: Buffer): void {
     // One array serves every transport; a delivery nested inside another (from the sink's code) gets its own.
-    const batch = sharedBatch.length === 0 ? sharedBatch : [];
-    batch.push(chunk);
-    this.deliver(batch);
+    // Its one slot is overwritten, never emptied: `length = 0` is a runtime call and frees the backing store.
+    if (batchBusy) {
+      this.deliver([chunk]);
+      return;
+    }
+    batchBusy = true;
+    sharedBatch[0] = chunk;
+    try {
+      this.deliver(sharedBatch);
+    } finally {
+      sharedBatch[0] = NO_CHUNK;
+      batchBusy = false;
+    }
   }
 
-  private deliver(batch: Buffer[]): void {
+  private deliver(batch: readonly Buffer[]): void {
     if (this.held !== undefined) this.flush();
     if (!this.closed && !this.shutting) this.sink?.completed(batch);
-    batch.length = 0;
   }
 
-  /** The `onread` callback of the zero-copy path: `buffer` is the lease (or scratch) the handle just filled. */
-  private onLeasedRead(nread: number, buffer: Buffer): boolean {
+  /**
+   * The `onread` callback of the zero-copy path: `buffer` is the lease (or scratch) the handle just filled.
+   *
+   * @internal called through the shared socket callback below
+   */
+  onLeasedRead(nread: number, buffer: Buffer): boolean {
     this.inReadCallback = true;
     try {
       return this.leasedRead(nread, buffer);
@@ -484,10 +512,16 @@ export class NodeTransport implements Transport {
     if (this.closed) return false;
     if (this.shutting) return true;
     if (this.mode !== 'leased') {
-      // Installed earlier, now serving another mode: do what Node's own read path does.
+      // Completion reads (and readiness reads on a socket installed earlier) land in scratch: copy them out.
       const copy = Buffer.allocUnsafe(nread);
       buffer.copy(copy, 0, 0, nread);
-      return this.socket.push(copy);
+      if (this.mode === 'readiness') return this.socket.push(copy);
+      if (this.pending !== undefined) {
+        this.holdBack(copy, true);
+        return false;
+      }
+      this.deliverChunk(copy);
+      return !this.closed;
     }
     if (buffer === scratch || this.pending !== undefined) {
       if (this.pending !== undefined) this.holdBack(buffer.subarray(0, nread), false);
@@ -495,7 +529,8 @@ export class NodeTransport implements Transport {
     } else {
       // This lease now belongs to the reader: the next read must go elsewhere, whatever happens below.
       this.next = scratchBuffer();
-      this.deliverChunk(buffer.subarray(0, nread));
+      // A full read hands over the lent buffer itself: no view to allocate.
+      this.deliverChunk(nread === buffer.length ? buffer : buffer.subarray(0, nread));
     }
     if (this.closed) return false;
     if (this.shutting || this.mode !== 'leased') return true;
@@ -622,6 +657,9 @@ function socketEnd(this: OwnedSocket): void {
 }
 function socketClose(this: OwnedSocket): void {
   this[kTransport]!.onClose();
+}
+function socketLeasedRead(this: Socket, nread: number, buffer: Buffer): boolean {
+  return (this as OwnedSocket)[kTransport]!.onLeasedRead(nread, buffer);
 }
 function socketDrain(this: OwnedSocket): void {
   this[kTransport]!.onDrain();

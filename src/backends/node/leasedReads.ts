@@ -38,17 +38,20 @@ export interface LeasedReadHooks {
   /** Whether `socket` has a stream handle that can read into a user buffer (TCP and Unix sockets do). */
   supports(socket: Socket): boolean;
   /**
-   * Makes the socket read into `buffer`. After each read `onRead(nread, buffer)` runs (returning `false` stops
-   * reading), then `nextBuffer()`: a Buffer it returns becomes the next read target, `undefined` keeps the old
-   * one. Call it once per socket, while the socket is not reading: there is no way back (the handle reads into
-   * user buffers until it closes).
+   * Makes the socket read into `buffer`. After each read `onRead(nread, buffer)` runs, called on the socket
+   * (`this` is the socket, so one function can serve every socket; returning `false` stops reading), then
+   * `nextBuffer()` when given: a Buffer it returns becomes the next read target, `undefined` keeps the old one.
+   * Call it once per socket, while the socket is not reading: there is no way back (the handle reads into user
+   * buffers until it closes).
    */
   install(
     socket: Socket,
     buffer: Buffer,
-    onRead: (nread: number, buffer: Buffer) => boolean,
-    nextBuffer: () => Buffer | undefined,
+    onRead: (this: Socket, nread: number, buffer: Buffer) => boolean,
+    nextBuffer: (() => Buffer | undefined) | null,
   ): void;
+  /** Sets or clears the `nextBuffer` of an installed socket (what `install` took). */
+  setNextBuffer(socket: Socket, nextBuffer: (() => Buffer | undefined) | null): void;
   /**
    * Points an installed socket at another read buffer. Never from inside `onRead` (return the buffer from
    * `nextBuffer` there); each call stacks a small listener on the handle until it closes, so keep it for rare
@@ -124,6 +127,9 @@ function createHooks(kBuffer: symbol, kBufferCb: symbol, kBufferGen: symbol): Le
       fields[kBufferGen] = nextBuffer;
       fields[kBuffer] = buffer;
       handle.useUserBuffer(buffer);
+    },
+    setNextBuffer(socket, nextBuffer) {
+      (socket as unknown as Record<symbol, unknown>)[kBufferGen] = nextBuffer;
     },
     retarget(socket, buffer) {
       const handle = handleOf(socket);
