@@ -1,6 +1,7 @@
 import { concatWith, of, type Observable } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import { invalid } from '../../src/validate.js';
+import type { Lease } from '../../operators/Lease.js';
 import { proactor } from '../../operators/proactor.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { appRouter } from './appRouter.js';
@@ -20,31 +21,29 @@ export interface CreateHttpHandlerOptions {
    */
   readonly idleTimeout?: number;
   /**
-   * Bytes of the connection's read buffer (default 16 384, the default request-head limit, so the largest head
-   * allowed fits one read). Each connection keeps one for its whole life and the socket reads straight into
-   * it: the pages it touches stay resident (measured: about 10 KiB more per idle keep-alive connection than
-   * reading through `data$`). Anything longer simply takes several reads; a smaller buffer saves memory but
-   * makes large bodies cost more reads (4 KiB took about 1.5x the CPU per 256 KiB upload).
+   * When set, each connection reads through `proactor()` into a buffer of its own of this many bytes, leased to
+   * the session for one call at a time, instead of through `connection.data$` (the default). Each connection
+   * keeps that buffer for its whole life and the pages it touches stay resident (measured: about 10 KiB more per
+   * idle keep-alive connection with 16 KiB); `data$` reads land in one buffer shared by all connections and are
+   * copied out at their own size. Anything longer than the buffer takes several reads (4 KiB took about 1.5x
+   * the CPU per 256 KiB upload of 16 KiB).
    */
   readonly readBufferSize?: number;
 }
 
 /** How long the output-ended connection is drained before it is closed (see lingeringClose). */
 const LINGER_MS = 2000;
-/** The default read buffer per connection: the parser's default head limit, so any allowed head fits one read. */
-const READ_BUFFER_BYTES = 16 * 1024;
 
 /**
- * Creates the example HTTP/1.1 server's connection handler: `proactor()` reads → one HTTP session per
+ * Creates the example HTTP/1.1 server's connection handler: `connection.data$` → one HTTP session per
  * connection (the responses to each read as one buffer) → `sendTo(connection)`, with the header (slowloris)
  * and keep-alive idle timeouts on the connection's backend scheduler. When the session says so (`Connection:
  * close`, a rejected request, a timeout, the end of input) the output is ended after the last response, the
  * input is drained for up to two seconds, and the connection closes. Nothing outside the connection is
  * affected by what one client sends.
  *
- * Reads go through `proactor` rather than `connection.data$`: the socket reads into one buffer per connection,
- * leased to the session for the duration of one call and released at once, so a request costs no read-buffer
- * allocation and skips Node's stream machinery (on the node backend, where the zero-copy path is available).
+ * Reads come from `connection.data$`, or with `readBufferSize` from `proactor()` into one buffer per
+ * connection, leased to the session for the duration of one call and released at once.
  *
  * ## Example
  * ```ts
@@ -65,17 +64,17 @@ const READ_BUFFER_BYTES = 16 * 1024;
 export function createHttpHandler(options: CreateHttpHandlerOptions = {}): (connection: Connection) => Observable<never> {
   const headerTimeout = checkTimeout('createHttpHandler headerTimeout', options.headerTimeout ?? 10_000);
   const idleTimeout = checkTimeout('createHttpHandler idleTimeout', options.idleTimeout ?? 60_000);
-  const bufferSize = options.readBufferSize ?? READ_BUFFER_BYTES;
-  if (!Number.isSafeInteger(bufferSize) || bufferSize < 1) {
+  const bufferSize = options.readBufferSize;
+  if (bufferSize !== undefined && (!Number.isSafeInteger(bufferSize) || bufferSize < 1)) {
     throw invalid('createHttpHandler readBufferSize', 'a positive integer', bufferSize);
   }
   // One buffer per connection: it is posted for the next read as soon as the session returns the last one.
-  const reads = proactor({ bufferSize, buffers: 1, autoRelease: true });
+  const reads = bufferSize === undefined ? undefined : proactor({ bufferSize, buffers: 1, autoRelease: true });
   const handler = appRouter().handle;
   return (connection) => {
     const scheduler = connection.backend.scheduler;
-    return of(connection).pipe(
-      reads,
+    const input: Observable<Buffer | Lease> = reads === undefined ? connection.data$ : of(connection).pipe(reads);
+    return input.pipe(
       httpResponses(connection, { handler, headerTimeout, idleTimeout, scheduler }),
       sendTo(connection, { onComplete: 'end' }),
       concatWith(lingeringClose(connection, LINGER_MS, scheduler)),
