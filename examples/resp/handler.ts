@@ -9,9 +9,9 @@ import { digestReplies } from './digestReplies.js';
 import type { DigestWork } from './digestTask.js';
 import { KeyspaceLink } from './KeyspaceLink.js';
 import { processKeyspace } from './processKeyspace.js';
-import { respReplies } from './respReplies.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
+import { sessionReplies } from './sessionReplies.js';
 
 /**
  * The keyspace service for `multiReactor`: its main process serves this module and the sub-reactors forward
@@ -37,7 +37,8 @@ const writer = new RespWriter();
 /**
  * The RESP server's handler module, for `serve` under any topology and for the `rxloop` CLI:
  * `connection.data$` → the replies to each read as one buffer → `sendTo(connection)` (one write per read),
- * closing after the last reply once the session is over (QUIT, a protocol error, the end of input).
+ * closing after the last reply once the session is over (QUIT, a protocol error, the end of input). With the
+ * keyspace in this process that is one stage ({@link sessionReplies}) between the input and the writer.
  *
  * - **One keyspace**: under `singleReactor` and `pooledReactor` every connection runs its session on the
  *   process's keyspace; under `multiReactor` each sub-reactor forwards its connections' bytes over one Unix
@@ -67,13 +68,17 @@ const writer = new RespWriter();
  * @returns the pipeline that serves it
  */
 export default function respHandler(connection: Connection): Observable<never> {
-  const engine: OperatorFunction<Buffer, Buffer | DigestWork> =
+  // Under singleReactor and pooledReactor a read without DIGEST passes one stage between data$ and the writer.
+  const served =
     servicePath === undefined
-      ? respReplies(new RespSession(processKeyspace, { writer, deferDigest: true }))
-      : KeyspaceLink.to(servicePath).forward(connection);
+      ? connection.data$.pipe(
+          sessionReplies(new RespSession(processKeyspace, { writer, deferDigest: true }), hashDigests()),
+          sendTo(connection),
+        )
+      : connection.data$.pipe(KeyspaceLink.to(servicePath).forward(connection), digestReplies(hashDigests()), sendTo(connection));
   const idleMs = Number(process.env['RXLOOP_RESP_IDLE_TIMEOUT'] ?? 300_000);
-  const input = idleMs > 0 ? connection.data$.pipe(idleTimeout(connection, idleMs, { action: 'close' })) : connection.data$;
-  return input.pipe(engine, digestReplies(hashDigests()), sendTo(connection));
+  // idleTimeout reads the connection's byte counters, not the values: after sendTo it is off the read path.
+  return idleMs > 0 ? served.pipe(idleTimeout(connection, idleMs, { action: 'close' })) : served;
 }
 
 /** DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. */

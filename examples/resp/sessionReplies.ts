@@ -1,0 +1,155 @@
+import { Observable, Subject, type OperatorFunction, type Subscriber, type Unsubscribable } from 'rxjs';
+import type { DigestWork } from './digestTask.js';
+import type { RespSession } from './RespSession.js';
+
+/**
+ * The RESP engine of a connection whose keyspace is in this process, as one stage: each chunk read goes through
+ * `session.handle` and its replies leave as one Buffer (one write per read). It is `respReplies` and
+ * `digestReplies` fused, so a read without DIGEST passes one subscriber between the input and the writer:
+ * each DIGEST's work (with a `deferDigest` session) goes through `hash`, which may answer later (a worker pool),
+ * and the replies behind it wait, so a connection's replies always leave in request order.
+ *
+ * Completes once the session is `closing` (QUIT, a protocol error) or the input has ended, and every DIGEST's
+ * reply is out; after `closing` it stops reading its input. Errors with the input, with `hash`, or when a command
+ * has a bug (the server reports it and closes this connection only). `hash` is subscribed at the first DIGEST.
+ *
+ * ## Example
+ * ```ts
+ * import type { Connection } from 'rxloop';
+ * import { sendTo } from 'rxloop/operators';
+ * import { map, type Observable } from 'rxjs';
+ * import { digest } from './digest.js';
+ * import type { DigestWork } from './digestTask.js';
+ * import { processKeyspace } from './processKeyspace.js';
+ * import { RespSession } from './RespSession.js';
+ * import { sessionReplies } from './sessionReplies.js';
+ *
+ * // DIGEST hashed inline; use offload to hash on the worker pool.
+ * const hash = map((work: DigestWork) => Buffer.from(`$64\r\n${digest(work.value, work.rounds)}\r\n`, 'latin1'));
+ * export default function handler(connection: Connection): Observable<never> {
+ *   const session = new RespSession(processKeyspace, { deferDigest: true });
+ *   return connection.data$.pipe(sessionReplies(session, hash), sendTo(connection));
+ * }
+ * ```
+ *
+ * @param session the connection's session (with `deferDigest`, or DIGEST runs inside `handle`)
+ * @param hash from DIGEST work to its complete reply, one result per work in the same order
+ * @returns an operator from chunks read to reply bytes, in request order
+ */
+export function sessionReplies(
+  session: RespSession,
+  hash: OperatorFunction<DigestWork, Buffer>,
+): OperatorFunction<Buffer, Buffer> {
+  return (source) =>
+    new Observable<Buffer>((subscriber) => {
+      const replies = new SessionReplies(session, hash, subscriber);
+      const upstream = source.subscribe(replies);
+      // Already closing (the source emitted a QUIT while we subscribed): stop reading at once.
+      if (replies.inputDone) upstream.unsubscribe();
+      else replies.upstream = upstream;
+      return replies;
+    });
+}
+
+/**
+ * The observer of the input and the teardown of one subscription. One object with methods rather than closures:
+ * the per-read path touches this object, the session and the subscriber, and nothing else.
+ */
+class SessionReplies {
+  upstream: Unsubscribable | undefined;
+  /** The input has completed, or the session is closing: complete once nothing waits. */
+  inputDone = false;
+  /**
+   * Replies behind a DIGEST, in order; `undefined` marks a DIGEST whose reply has not come yet. Absent while
+   * nothing waits, which is the hot path's only check. When present, its first entry is always a DIGEST.
+   */
+  private waiting: (Buffer | undefined)[] | undefined;
+  /** DIGEST work towards `hash`, made at the first DIGEST. */
+  private work: Subject<DigestWork> | undefined;
+  private results: Unsubscribable | undefined;
+
+  constructor(
+    private readonly session: RespSession,
+    private readonly hash: OperatorFunction<DigestWork, Buffer>,
+    private readonly subscriber: Subscriber<Buffer>,
+  ) {}
+
+  next(chunk: Buffer): void {
+    const subscriber = this.subscriber;
+    if (subscriber.closed || this.inputDone) return;
+    const session = this.session;
+    try {
+      const replies = session.handle(chunk);
+      if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
+      else if (replies.length > 0) subscriber.next(replies);
+    } catch (error) {
+      subscriber.error(error);
+      return;
+    }
+    if (session.closing) this.endInput();
+  }
+
+  error(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  complete(): void {
+    this.endInput();
+  }
+
+  unsubscribe(): void {
+    this.upstream?.unsubscribe();
+    this.results?.unsubscribe();
+  }
+
+  /** The batch meets a DIGEST, or a DIGEST still waits: each reply takes its place in line. */
+  private ordered(replies: Buffer): void {
+    const session = this.session;
+    for (;;) {
+      if (replies.length > 0) {
+        if (this.waiting === undefined) this.subscriber.next(replies);
+        else this.waiting.push(replies);
+      }
+      const work = session.deferred;
+      if (work === undefined) return;
+      (this.waiting ??= []).push(undefined);
+      this.digests().next(work);
+      // A failed hash ended the stream: the rest of the batch must not run.
+      if (this.subscriber.closed) return;
+      replies = session.resume();
+    }
+  }
+
+  private digests(): Subject<DigestWork> {
+    if (this.work !== undefined) return this.work;
+    const work = new Subject<DigestWork>();
+    this.work = work;
+    this.results = work.pipe(this.hash).subscribe({
+      next: (reply) => this.answer(reply),
+      error: (error: unknown) => this.subscriber.error(error),
+    });
+    return work;
+  }
+
+  /** `hash` answers in order, so `reply` belongs to the oldest DIGEST, the first entry waiting. */
+  private answer(reply: Buffer): void {
+    const waiting = this.waiting;
+    if (waiting === undefined || waiting[0] !== undefined) return;
+    const subscriber = this.subscriber;
+    subscriber.next(reply);
+    waiting.shift();
+    while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
+    if (waiting.length > 0) return;
+    this.waiting = undefined;
+    if (this.inputDone) subscriber.complete();
+  }
+
+  private endInput(): void {
+    if (this.inputDone) return;
+    this.inputDone = true;
+    // After a QUIT or a protocol error nothing more is read, even while a DIGEST's reply is on its way.
+    this.upstream?.unsubscribe();
+    this.work?.complete();
+    if (this.waiting === undefined) this.subscriber.complete();
+  }
+}
