@@ -28,6 +28,44 @@ for (const backendCase of backendCases) {
     }
   });
 
+  test('writes made while a read is delivered leave when it returns, in order; end and close flush them first', async () => {
+    const backend = backendCase.make();
+    const server = await startServer(backend);
+    try {
+      const client = await dial(backend, server.port);
+      const [peer] = await nextAccepted(server);
+      let heldSeen = 0;
+      peer!.data$.subscribe({
+        next: (chunk) => {
+          const before = peer!.writableLength;
+          peer!.write('<');
+          // The first write waits for the delivery to return, and counts as queued meanwhile.
+          if (peer!.isDelivering && peer!.writableLength === before + 1) heldSeen++;
+          peer!.write(chunk);
+          peer!.write('>');
+          if (chunk.includes('!')) {
+            peer!.write('bye');
+            peer!.end();
+          }
+        },
+        error: () => undefined,
+      });
+      const echoed = readAll(client);
+      client.write('one');
+      await new Promise((r) => setTimeout(r, 20));
+      client.write('two!');
+      const text = (await echoed).toString();
+      assert.ok(heldSeen > 0, 'a first write was held');
+      assert.not.ok(peer!.isDelivering);
+      // Every read came back framed, in order, and 'bye' went out before the end.
+      assert.ok(text.endsWith('>bye'), text);
+      assert.is(text.replace(/[<>]/g, '').replace(/bye$/, ''), 'onetwo!');
+      client.abort();
+    } finally {
+      server.stop();
+    }
+  });
+
   test('half-close: the end of input completes data$ and output stays open', async () => {
     const backend = backendCase.make();
     const server = await startServer(backend);
