@@ -545,7 +545,10 @@ export class NodeTransport implements Transport {
   private nextReadBuffer(): Buffer | undefined {
     const next = this.next;
     this.next = undefined;
-    if (next !== undefined) this.readInto = next;
+    // A lease released during the delivery comes straight back (the pool is last-in first-out): the handle
+    // already points at it, and re-pointing it costs a native call per read.
+    if (next === undefined || next === this.readInto) return undefined;
+    this.readInto = next;
     return next;
   }
 
