@@ -155,6 +155,12 @@ export const memoryScenario: Scenario = {
           '"node:net + one RxJS subscription" is the plain echo with its data listener replaced by ' +
             "fromEvent(socket, 'data').subscribe(write): the floor for any design that subscribes per connection, " +
             'since RxJS allocates its subscriber objects and a finalizer array for each subscription.',
+          'Where rxloop\'s extra heap per connection goes (heap snapshot, 2,000 idle echo connections, listen + ' +
+            'data$.pipe(sendTo(c)).subscribe(): 2,949 B against 1,717 B for the plain echo): NodeTransport 216 B, ' +
+            'Connection 152 B, the sendTo writer 104 B, the transport sink, data$ and its teardown 120 B, the ' +
+            'subscriber RxJS makes for subscribe() with its finalizer array about 330 B, the operator and ' +
+            'Observable closures about 190 B. The mergeMap and closed$ subscription of this server add their own. ' +
+            'A 1.2x target is below what one RxJS subscription per connection allows (the reference row).',
           ...notes,
         ],
         primary: 'rssPerConnection',
