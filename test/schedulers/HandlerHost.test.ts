@@ -29,6 +29,9 @@ const OVERSHOOT = 2 * 64 * 1024;
  * orders of magnitude more; the slack absorbs a kernel that delays a loopback packet under load.
  */
 const FEW_TURNS = 8;
+/** Light round trips measured at least, and at most (see the test). */
+const TRIPS = 200;
+const MAX_TRIPS = 5000;
 
 const cleanups: (() => unknown)[] = [];
 test.after.each(async () => {
@@ -90,25 +93,30 @@ test('single reactor: a light client keeps its round trips within a turn or two 
   const lightPeer = peer(light.localPort!);
 
   const message = Buffer.alloc(64, 0x6c);
-  const trips = 200;
   const turnsPerTrip: number[] = [];
   const heavyTurnsPerTrip: number[] = [];
   heavy.maxPerTurn = 0;
   const heavyBytesBefore = heavy.bytes;
   const echoedBefore = heavyClient.echoed();
-  for (let i = 0; i < trips; i++) {
+  // At least 200 round trips, and as many more as it takes for the heavy client to have been served in 10
+  // turns meanwhile: on a machine busy with other processes the flood itself runs slower (its client shares
+  // the cores), and the claim is about round trips made while the flood is going on.
+  let heavyTurnsSeen = 0;
+  for (let i = 0; i < MAX_TRIPS && (i < TRIPS || heavyTurnsSeen < 10); i++) {
     const turn = loop.turn;
     const heavyTurns = heavy.turnsServed;
     await roundTrip(light, message);
     turnsPerTrip.push(loop.turn - turn);
     heavyTurnsPerTrip.push(heavy.turnsServed - heavyTurns);
+    heavyTurnsSeen += heavy.turnsServed - heavyTurns;
   }
+  const trips = turnsPerTrip.length;
   const heavyBytes = heavy.bytes - heavyBytesBefore;
 
   // The heavy client flooded all along: it was served in many turns and moved far more than the light one.
   assert.is(lightPeer.bytes, trips * message.length);
   assert.ok(heavyTurnsPerTrip.reduce((a, b) => a + b, 0) >= 10, `the heavy client was served in ${heavyTurnsPerTrip.reduce((a, b) => a + b, 0)} turns`);
-  assert.ok(heavyBytes >= 100 * lightPeer.bytes, `heavy ${heavyBytes} B against light ${lightPeer.bytes} B`);
+  assert.ok(heavyBytes >= 1024 * 1024 && heavyBytes >= 10 * lightPeer.bytes, `heavy ${heavyBytes} B against light ${lightPeer.bytes} B`);
   assert.ok(heavyClient.echoed() > echoedBefore, 'the heavy client was still getting its echo');
   // Each light round trip took a turn or two of the reactor: the worst is not an order beyond the median.
   const worst = Math.max(...turnsPerTrip);
