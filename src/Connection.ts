@@ -394,8 +394,7 @@ export class Connection {
       for (let i = 0; i < chunks.length; i++) subscribers.next(chunks[i]!);
       return;
     }
-    const copy = subscribers.slice();
-    for (let i = 0; i < chunks.length; i++) for (const subscriber of copy) subscriber.next(chunks[i]!);
+    for (let i = 0; i < chunks.length; i++) for (const subscriber of subscribers) subscriber.next(chunks[i]!);
   }
 
   /**
@@ -763,7 +762,7 @@ export class Connection {
       const outermost = connection.beginDelivery();
       try {
         if (!Array.isArray(subscribers)) subscribers.next(connection);
-        else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+        else for (const subscriber of subscribers) subscriber.next(connection);
       } finally {
         if (outermost) connection.endDelivery();
       }
@@ -787,7 +786,7 @@ export class Connection {
       const subscribers = connection.rare?.writableSubscribers;
       if (subscribers === undefined) return;
       if (!Array.isArray(subscribers)) subscribers.next(connection);
-      else for (const subscriber of subscribers.slice()) subscriber.next(connection);
+      else for (const subscriber of subscribers) subscriber.next(connection);
     }
 
     ended(): void {
@@ -908,7 +907,7 @@ export class Connection {
   private publishDemand(subscribers: Subscribers<DemandState>): void {
     const demand = this.demand;
     if (!Array.isArray(subscribers)) subscribers!.next(demand);
-    else for (const subscriber of subscribers.slice()) subscriber.next(demand);
+    else for (const subscriber of subscribers) subscriber.next(demand);
   }
 }
 
@@ -968,7 +967,10 @@ const CLOSED = 3;
 const DEMAND = 4;
 const DONE = -1;
 
-/** A subscriber list that holds one subscriber without an array (the common case) and more in one. */
+/**
+ * A subscriber list that holds one subscriber without an array (the common case) and more in one. Lists are
+ * copied on change, never changed in place, so a delivery iterates the list it read without copying it first.
+ */
 type Subscribers<T> = Observer<T> | Observer<T>[] | undefined;
 
 /**
@@ -1023,11 +1025,7 @@ interface RareState {
 
 function addSubscriber<T>(list: Subscribers<T>, subscriber: Observer<T>): Subscribers<T> {
   if (list === undefined) return subscriber;
-  if (Array.isArray(list)) {
-    list.push(subscriber);
-    return list;
-  }
-  return [list, subscriber];
+  return Array.isArray(list) ? [...list, subscriber] : [list, subscriber];
 }
 
 function removeSubscriber<T>(list: Subscribers<T>, subscriber: object): Subscribers<T> {
@@ -1035,7 +1033,6 @@ function removeSubscriber<T>(list: Subscribers<T>, subscriber: object): Subscrib
   if (!Array.isArray(list)) return list;
   const index = list.indexOf(subscriber as Observer<T>);
   if (index === -1) return list;
-  // A new array, so that a delivery loop going over the old one is not disturbed.
   const rest = list.slice();
   rest.splice(index, 1);
   return rest.length === 1 ? rest[0] : rest;
