@@ -10,6 +10,7 @@ import type {
 import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
 import type { LeasedReadHooks } from './leasedReads.js';
 import { toSocketAddress } from './toSocketAddress.js';
+import { allocOwned } from '../shared/allocOwned.js';
 
 /**
  * How a {@link NodeTransport} is set up; the backend fills it in for every accepted or connected socket.
@@ -228,9 +229,14 @@ export class NodeTransport implements Transport {
     const socket = this.socket;
     const available = socket.readableLength;
     if (available === 0) return null;
-    // socket.read(n) returns null while fewer than n bytes are buffered, and only a read without a size lets Node
-    // see that the buffer emptied after the end of input (and emit 'end'): ask for everything in that case.
-    return (size === undefined || size >= available ? socket.read() : socket.read(size)) as Buffer | null;
+    // Always with a size, and never more than is buffered: `read(n)` returns null while fewer than n bytes wait,
+    // and `read()` without a size means "everything" up to Node 25 but "the first buffered chunk" from Node 26
+    // (nodejs/node#60441). Asked for exactly what is there, every line returns all of it, in one buffer.
+    const bytes = socket.read(size === undefined || size > available ? available : size) as Buffer | null;
+    // A read that empties the buffer does not let Node notice a pending end of input (it emits 'end' only from a
+    // read that finds nothing left); this zero-byte read does, and otherwise only asks libuv for more.
+    if (socket.readableLength === 0) socket.read(0);
+    return bytes;
   }
 
   write(chunk: Uint8Array): boolean {
@@ -513,7 +519,7 @@ export class NodeTransport implements Transport {
     if (this.shutting) return true;
     if (this.mode !== 'leased') {
       // Completion reads (and readiness reads on a socket installed earlier) land in scratch: copy them out.
-      const copy = Buffer.allocUnsafe(nread);
+      const copy = allocOwned(nread);
       buffer.copy(copy, 0, 0, nread);
       if (this.mode === 'readiness') return this.socket.push(copy);
       if (this.pending !== undefined) {

@@ -69,6 +69,41 @@ test('readiness: read(n) returns exactly n while n are buffered, and what is the
   assert.is(server.read()?.toString(), 'xyz');
 });
 
+test('readiness: with several chunks buffered, read(n) takes exactly n across them and read() takes them all', async () => {
+  const { server, client } = await connectPair(backend, open);
+  const recorder = new TransportRecorder(server, { mode: 'readiness' });
+  recorder.onReadable = () => {}; // nothing is taken: every piece stays buffered in the socket, a chunk each
+  const data = pattern(70);
+  for (let offset = 0; offset < 70; offset += 10) {
+    client.write(data.subarray(offset, offset + 10));
+    const want = offset + 10;
+    await until(() => server.readableLength === want, `${want} buffered bytes`);
+  }
+  // Node 26 returns only the first chunk from a socket.read() without a size; the transport must not.
+  assert.is(socketOf(server).readableLength, 70);
+  const taken: Buffer[] = [];
+  const take = (size?: number): number => {
+    const chunk = server.read(size);
+    assert.ok(chunk !== null, `read(${String(size)}) found bytes`);
+    taken.push(chunk);
+    return chunk.length;
+  };
+  assert.is(take(25), 25, 'read(25) spans three chunks');
+  assert.is(take(7), 7);
+  assert.is(take(), 38, 'read() without a size takes everything buffered');
+  assert.is(server.read(), null);
+  assert.ok(Buffer.concat(taken).equals(data), 'nothing lost, duplicated or reordered');
+
+  for (let offset = 0; offset < 30; offset += 10) {
+    client.write(data.subarray(offset, offset + 10));
+    const want = offset + 10;
+    await until(() => server.readableLength === want, `${want} buffered bytes`);
+  }
+  assert.is(server.read(100)?.length, 30, 'read(n) over what is buffered takes all of it');
+  client.end();
+  await until(() => recorder.events.includes('ended'), 'the end of input after the buffer was emptied');
+});
+
 test('readiness: the end of input arrives after the last byte is read', async () => {
   const { server, client } = await connectPair(backend, open);
   const recorder = new TransportRecorder(server, { mode: 'readiness', readSize: 3 });
