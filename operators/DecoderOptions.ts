@@ -22,7 +22,10 @@ export interface DecoderOptions {
    * - `true`: no frame ever shares memory with an input chunk, so frames may be kept after `next` returns even
    *   when the chunks are leased buffers that the reader reuses. The frames completed by one chunk are views of
    *   one fresh copy of their bytes (one allocation per read, not per frame), so keeping one frame keeps the
-   *   bytes of its siblings from the same read alive; `Buffer.from(frame)` one you keep for long.
+   *   bytes of its siblings from the same read alive. Copies under 4 KiB are cut from rxloop's own 8 KiB slabs
+   *   (not Node's pool, whose slab is 64 KiB from Node 24.18), so a small kept frame pins at most 8 KiB. To keep
+   *   a small frame of a large read for long, copy it into memory of its own:
+   *   `Buffer.allocUnsafeSlow(frame.length)` and `frame.copy(it)` (`Buffer.from` would share Node's pool).
    * - `false`: a frame that lies inside one chunk is a view (`subarray`) of that chunk: zero-copy, and exactly as
    *   durable as the chunk. With leased or reused chunks, use such a frame synchronously inside `next` and copy
    *   what you keep.

@@ -1,5 +1,6 @@
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { FrameDecoder } from './FrameDecoder.js';
+import { allocOwned } from '../src/backends/shared/allocOwned.js';
 
 const CR = 0x0d;
 /** A held buffer larger than this is dropped once its frame is done, so one long frame does not pin memory. */
@@ -54,7 +55,7 @@ export class DelimiterDecoder extends FrameDecoder {
     this.keepDelimiter = rule.keepDelimiter;
     this.stripCR = rule.stripCR;
     this.slack = this.size - 1 + (rule.stripCR ? 1 : 0);
-    this.window = Buffer.allocUnsafe(2 * (this.size - 1));
+    this.window = allocOwned(2 * (this.size - 1));
   }
 
   push(chunk: Buffer, emit: (frame: Buffer) => void): void {
@@ -125,7 +126,7 @@ export class DelimiterDecoder extends FrameDecoder {
     if (this.stripCR && end > 0 && (end > heldLength ? chunk[end - 1 - heldLength] : held[end - 1]) === CR) end--;
     if (end > this.maxLength) throw this.tooLong(end);
     const frameEnd = this.keepDelimiter ? at + size : end;
-    const frame = Buffer.allocUnsafe(frameEnd);
+    const frame = allocOwned(frameEnd);
     held.copy(frame, 0, 0, Math.min(frameEnd, heldLength));
     if (frameEnd > heldLength) chunk.copy(frame, heldLength, 0, frameEnd - heldLength);
     this.heldLength = 0;
@@ -141,7 +142,7 @@ export class DelimiterDecoder extends FrameDecoder {
     let held = this.held;
     if (held === null || held.length < total) {
       const capacity = Math.min(Math.max(total, 2 * (held?.length ?? 0), 256), this.maxLength + this.slack);
-      const grown = Buffer.allocUnsafe(capacity);
+      const grown = allocOwned(capacity);
       if (held !== null) held.copy(grown, 0, 0, this.heldLength);
       this.held = held = grown;
     }

@@ -1,4 +1,5 @@
 import { FrameDecoder } from './FrameDecoder.js';
+import { allocOwned } from '../src/backends/shared/allocOwned.js';
 
 /**
  * Cuts input into frames of one fixed size. A frame split over chunks is copied into a buffer of its final size.
@@ -42,7 +43,7 @@ export class FixedLengthDecoder extends FrameDecoder {
     }
     this.endSpan();
     if (pos < n) {
-      this.pending = Buffer.allocUnsafe(size);
+      this.pending = allocOwned(size);
       this.pendingLength = chunk.copy(this.pending, 0, pos, n);
     }
   }

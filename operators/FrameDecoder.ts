@@ -1,5 +1,6 @@
 import { constants } from 'node:buffer';
 import { ErrorCode, RxloopError } from '../src/errors.js';
+import { allocOwned } from '../src/backends/shared/allocOwned.js';
 
 /**
  * The incremental core under every frame decoder: bytes go in through `push` in whatever pieces they arrive,
@@ -54,7 +55,7 @@ export abstract class FrameDecoder {
    */
   protected beginSpan(chunk: Buffer, start: number, end: number): void {
     if (!this.copy || end <= start) return;
-    const span = Buffer.allocUnsafe(end - start);
+    const span = allocOwned(end - start);
     chunk.copy(span, 0, start, end);
     this.span = span;
     this.spanStart = start;
@@ -69,7 +70,7 @@ export abstract class FrameDecoder {
       return span.subarray(offset, offset + (end - start));
     }
     // Outside any announced span: copy this frame alone rather than ever hand out a view of the chunk.
-    const own = Buffer.allocUnsafe(end - start);
+    const own = allocOwned(end - start);
     chunk.copy(own, 0, start, end);
     return own;
   }

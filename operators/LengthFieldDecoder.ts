@@ -1,6 +1,7 @@
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { FrameDecoder } from './FrameDecoder.js';
 import type { LengthField } from './LengthField.js';
+import { allocOwned } from '../src/backends/shared/allocOwned.js';
 
 /** How a {@link LengthFieldDecoder} reads frames. @internal */
 export interface LengthFieldRule {
@@ -42,7 +43,7 @@ export class LengthFieldDecoder extends FrameDecoder {
     this.headerSize = rule.field.bytes;
     this.strip = rule.strip;
     this.maxLength = rule.maxLength;
-    this.header = Buffer.allocUnsafe(this.headerSize);
+    this.header = allocOwned(this.headerSize);
   }
 
   push(chunk: Buffer, emit: (frame: Buffer) => void): void {
@@ -59,7 +60,7 @@ export class LengthFieldDecoder extends FrameDecoder {
       if (this.headerLength < headerSize) return;
       this.headerLength = 0;
       const body = this.bodyLength(this.header, 0);
-      this.pending = Buffer.allocUnsafe(this.strip ? body : headerSize + body);
+      this.pending = allocOwned(this.strip ? body : headerSize + body);
       this.pendingLength = 0;
       if (!this.strip) this.pendingLength = this.header.copy(this.pending, 0);
       pos = this.fill(chunk, pos, emit);
@@ -72,7 +73,7 @@ export class LengthFieldDecoder extends FrameDecoder {
       const end = pos + headerSize + body;
       if (end > n) {
         this.endSpan();
-        this.pending = Buffer.allocUnsafe(this.strip ? body : headerSize + body);
+        this.pending = allocOwned(this.strip ? body : headerSize + body);
         this.pendingLength = chunk.copy(this.pending, 0, this.strip ? pos + headerSize : pos, n);
         return;
       }

@@ -1,7 +1,8 @@
 /**
  * Returns bytes that may be moved to another thread: `view` itself when it is the only view of its whole
  * `ArrayBuffer`, otherwise a copy that is. Moving a view of a shared slab (`Buffer.from`, `allocUnsafe` and
- * every small Buffer share 8 KiB slabs) would detach the slab under every other Buffer cut from it, so those
+ * every small Buffer share Node's pool slabs, 8 KiB before Node 24.18 and 64 KiB since; rxloop's own frames
+ * share 8 KiB slabs) would detach the slab under every other Buffer cut from it, so those
  * are copied once, and only their own bytes (posting the view itself would clone the whole slab).
  *
  * @internal

@@ -1,3 +1,5 @@
+import { allocOwned } from '../shared/allocOwned.js';
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -62,7 +64,7 @@ export class ChunkQueue {
       this.consume(size, first.length);
       return first.subarray(start, start + size);
     }
-    const out = Buffer.allocUnsafe(Math.min(size, this.bytes));
+    const out = allocOwned(Math.min(size, this.bytes));
     this.copyInto(out);
     return out;
   }

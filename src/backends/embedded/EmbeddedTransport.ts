@@ -9,6 +9,7 @@ import type {
 import { ErrorCode, RxloopError } from '../../errors.js';
 import { ChunkQueue } from './ChunkQueue.js';
 import type { EmbeddedWire } from './EmbeddedWire.js';
+import { allocOwned } from '../shared/allocOwned.js';
 
 /**
  * One end of an in-memory stream connection. A pair of them models two sockets and the kernel buffers between
@@ -163,7 +164,7 @@ export class EmbeddedTransport implements Transport {
     const length = chunk.byteLength;
     if (length > 0) {
       // Copy now: the writer may reuse its buffer as soon as write returns.
-      const copy = Buffer.allocUnsafe(length);
+      const copy = allocOwned(length);
       copy.set(chunk);
       this.written += length;
       if (this.corkDepth > 0) {
