@@ -87,8 +87,7 @@ function probe(): LeasedReadHooks | null {
   const callback = (): boolean => true;
   let socket: Socket | undefined;
   try {
-    // @types/node lists `onread` only for net.connect; the constructor takes it too (it is what connect uses).
-    socket = new Socket({ onread: { buffer, callback } } as ConstructorParameters<typeof Socket>[0]);
+    socket = new Socket({ onread: { buffer, callback } });
     const fields = socket as unknown as Record<symbol, unknown>;
     const symbols = Object.getOwnPropertySymbols(socket);
     const named = (description: string): symbol | undefined => {
