@@ -59,6 +59,8 @@ export const ErrorCode = {
   WORKER_DIED: 'ERR_WORKER_DIED',
   /** The operation was cancelled by shutdown or unsubscription before it ran. */
   CANCELLED: 'ERR_CANCELLED',
+  /** This platform, Node.js line or backend lacks a feature the call needs; the message says which and where. */
+  UNSUPPORTED: 'ERR_UNSUPPORTED',
 } as const;
 
 /** One of the string values of {@link ErrorCode}. */

@@ -27,6 +27,8 @@ export type { RxloopErrorOptions } from './errors.js';
 export { defaultBackend } from './backends/defaultBackend.js';
 export { nodeBackend } from './backends/node/nodeBackend.js';
 export type { NodeBackend, NodeBackendOptions } from './backends/node/nodeBackend.js';
+export { nodeFeatures } from './backends/node/nodeFeatures.js';
+export type { NodeFeatures } from './backends/node/nodeFeatures.js';
 export { embeddedBackend } from './backends/embedded/embedded.js';
 export { EmbeddedBackend } from './backends/embedded/EmbeddedBackend.js';
 export type { EmbeddedBackendOptions } from './backends/embedded/EmbeddedBackendOptions.js';

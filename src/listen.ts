@@ -55,6 +55,12 @@ export interface ListenOptions extends ConnectionOptions {
   readonly backlog?: number;
   /** TLS server options (`key`, `cert`, ...). The connections are then TLS with the same API. */
   readonly tls?: TlsOptions;
+  /**
+   * Share the port with other listeners that ask for it too (SO_REUSEPORT): several threads or processes each
+   * listen, and the kernel spreads connections between them. Fails with `ERR_UNSUPPORTED` where the backend or
+   * Node.js cannot (the node backend needs Node 22.12 or later; Node 20 would silently ignore it).
+   */
+  readonly reusePort?: boolean;
   /** The event source (default: the shared `node` backend). */
   readonly backend?: Backend;
   /** Open connections allowed at once; further ones are closed as soon as they are accepted (default Infinity). */
@@ -135,6 +141,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
         path: options.path,
         backlog: options.backlog,
         tls: options.tls,
+        reusePort: options.reusePort,
       },
       {
         listening: (address) => {

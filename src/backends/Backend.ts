@@ -340,6 +340,12 @@ export interface ListenSpec {
   readonly backlog?: number;
   /** TLS server options (certificate and key); plain TCP without them. */
   readonly tls?: TlsOptions;
+  /**
+   * Lets several listening sockets (in other threads or processes) bind the same address and port, the kernel
+   * spreading new connections between them (SO_REUSEPORT; TCP only). A backend or Node.js line that cannot do
+   * it fails the listen with `ERR_UNSUPPORTED` rather than ignore the option.
+   */
+  readonly reusePort?: boolean;
 }
 
 /**

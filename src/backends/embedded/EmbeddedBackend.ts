@@ -158,7 +158,9 @@ export class EmbeddedBackend implements Backend {
   }
 
   listen(spec: ListenSpec, sink: AcceptorSink): Acceptor {
-    const problem = endpointProblem('listen', spec, 0);
+    const problem = endpointProblem('listen', spec, 0) ?? (spec.reusePort === true
+      ? new RxloopError(ErrorCode.UNSUPPORTED, 'listen with reusePort expected a backend that can share a port; the embedded backend cannot')
+      : undefined);
     if (problem !== undefined) {
       const failed = new EmbeddedAcceptor(sink, false, () => {});
       this.scheduler.schedule(() => failed.fail(problem));

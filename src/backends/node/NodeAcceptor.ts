@@ -4,6 +4,7 @@ import type { Acceptor, AcceptorSink, ListenSpec, SocketAddress } from '../Backe
 import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
 import { describeEndpoint } from './describeEndpoint.js';
 import type { LeasedReadHooks } from './leasedReads.js';
+import { nodeFeatures } from './nodeFeatures.js';
 import { NodeTransport } from './NodeTransport.js';
 import { toSetupError } from './toSetupError.js';
 import { toSocketAddress } from './toSocketAddress.js';
@@ -56,11 +57,29 @@ export class NodeAcceptor implements Acceptor {
       this.failLater(new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected exactly one of port and path to listen on, got ${got}`));
       return;
     }
+    if (spec.reusePort === true) {
+      if (spec.path !== undefined) {
+        this.failLater(new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected reusePort with a TCP port, got the Unix path ${spec.path}`));
+        return;
+      }
+      // Node 20 takes the option and ignores it, which would leave the second listener with EADDRINUSE.
+      void nodeFeatures().then(({ reusePort }) => {
+        if (this.state !== 'opening') return;
+        if (reusePort) this.bind(spec);
+        else this.fail(new RxloopError(ErrorCode.UNSUPPORTED,
+          `listen on ${this.where} with reusePort expected a Node.js that honours it (22.12 or later), got ${process.version}, which ignores it`));
+      });
+      return;
+    }
+    this.bind(spec);
+  }
+
+  private bind(spec: ListenSpec): void {
     try {
       this.server.listen(
         spec.path !== undefined
           ? { path: spec.path, backlog: spec.backlog }
-          : { host: spec.host, port: spec.port, backlog: spec.backlog },
+          : { host: spec.host, port: spec.port, backlog: spec.backlog, reusePort: spec.reusePort === true },
       );
     } catch (error) {
       this.failLater(toSetupError(error, `listen on ${this.where}`));
