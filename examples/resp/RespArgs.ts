@@ -2,12 +2,20 @@ import { parseInteger } from './parseInteger.js';
 
 /** Copies shorter than this are done byte by byte: `Buffer#copy` of a sub-range costs ~100 ns in checks and views. */
 const SHORT_COPY = 64;
+/** Slots a fresh argument list has; most commands have fewer arguments. */
+const INITIAL_SLOTS = 32;
+/** A list grown past this many slots is replaced by a fresh small one once its command is done. */
+const SHRINK_ABOVE = 4096;
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The arguments of one parsed command, as byte ranges of the bytes read: no Buffer, array or string is made per
  * command unless a command asks for one. {@link RespParser} fills one instance over and over, so it is valid
  * only until the parser's next `next()` call, and its ranges only until the reader reuses its read buffer. Use
  * `latin1(i)` for keys, `copy(i)` for values to keep, and `buffer(i)` (a view) for anything else short-lived.
+ *
+ * An argument costs 16 bytes here (where it is, and its range: 4-byte offsets in typed arrays) plus its bytes
+ * wherever they lie; the parser returns the slots of a command of many arguments once it is done.
  *
  * ## Example
  * ```ts
@@ -23,11 +31,46 @@ export class RespArgs {
   /** Number of arguments, the command name included. */
   count = 0;
   /** @internal The buffer holding each argument (usually the chunk read), and its range in it. */
-  readonly sources: Buffer[] = [];
+  sources: Buffer[] = [];
   /** @internal */
-  readonly starts: number[] = [];
+  starts = new Int32Array(INITIAL_SLOTS);
   /** @internal */
-  readonly ends: number[] = [];
+  ends = new Int32Array(INITIAL_SLOTS);
+
+  /** @internal How many arguments fit before {@link RespArgs.grow} must be called. */
+  get capacity(): number {
+    return this.starts.length;
+  }
+
+  /**
+   * @internal Makes room for `slots` arguments, keeping those set. Callers double the capacity (or less, when
+   * the command needs less), so that filling a long list costs amortised O(1) per argument.
+   */
+  grow(slots: number): void {
+    if (slots <= this.starts.length) return;
+    const starts = new Int32Array(slots);
+    const ends = new Int32Array(slots);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
+
+  /**
+   * @internal Forgets the buffers of the arguments from `from` on, so that they can be freed, and gives back the
+   * room of a long argument list when `from` is 0.
+   */
+  release(from: number): void {
+    const sources = this.sources;
+    if (from === 0 && this.starts.length > SHRINK_ABOVE) {
+      this.sources = [];
+      this.starts = new Int32Array(INITIAL_SLOTS);
+      this.ends = new Int32Array(INITIAL_SLOTS);
+      return;
+    }
+    // A shared empty buffer rather than `undefined`: the array keeps one element kind on the hot path.
+    for (let i = from; i < sources.length; i++) sources[i] = EMPTY;
+  }
 
   /**
    * The length of argument `i` in bytes.

@@ -157,7 +157,7 @@ export class RespSession implements CommandContext {
     }
     const error = parser.error;
     if (error !== undefined) {
-      this.out.error(`ERR ${error.message}`);
+      if (parser.replyToError) this.out.error(`ERR ${error.message}`);
       this.quitting = true;
       this.stopped = true;
     }

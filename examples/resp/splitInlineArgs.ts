@@ -27,8 +27,10 @@ function hexValue(c: number): number {
 /**
  * Splits one inline command line (`buf[start, end)`, without its line ending) into `args` exactly as Redis's
  * `sdssplitargs` does: blanks separate arguments; `"..."` understands `\n \r \t \b \a \xHH` and `\<any>`;
- * `'...'` understands only `\'`; a closing quote must be followed by a blank or the end of the line; a NUL byte
- * ends the line, as it does for C strings.
+ * `'...'` understands only `\'`; a closing quote must be followed by a blank or the end of the line.
+ *
+ * A NUL byte is reported rather than split: Redis finds the end of an inline line with `strchr`, which stops at
+ * a NUL, so a line holding one never ends for it (the connection waits until the line is too big).
  *
  * Unquoted arguments, the common case (`PING`, `GET key`), become ranges of `buf`; only quoted arguments are
  * copied. The walk is per byte because splitting on a character class with quoting has no Buffer method.
@@ -40,7 +42,7 @@ function hexValue(c: number): number {
  *
  * const line = Buffer.from('SET greeting "hello\\r\\nworld"');
  * const args = new RespArgs();
- * splitInlineArgs(line, 0, line.length, args);
+ * console.log(splitInlineArgs(line, 0, line.length, args)); // 'ok'
  * console.log(args.toArray().map((arg) => arg.toString('latin1'))); // [ 'SET', 'greeting', 'hello\r\nworld' ]
  * ```
  *
@@ -49,10 +51,11 @@ function hexValue(c: number): number {
  * @param start the first byte of the line
  * @param end one past the last byte (before `\r\n` or `\n`)
  * @param args where the arguments go; `args.count` is set (0 for a blank line)
- * @returns false for unbalanced quotes
+ * @returns `'ok'`, `'unbalanced'` for unbalanced quotes, or `'nul'` when the line holds a NUL byte
  */
-export function splitInlineArgs(buf: Buffer, start: number, end: number, args: RespArgs): boolean {
-  const { sources, starts, ends } = args;
+export function splitInlineArgs(buf: Buffer, start: number, end: number, args: RespArgs): 'ok' | 'unbalanced' | 'nul' {
+  const sources = args.sources;
+  let { starts, ends } = args;
   let count = 0;
   // Past `end` the C code sees the string's terminating NUL; `at` gives the same view.
   const at = (i: number): number => (i < end ? buf[i]! : 0);
@@ -60,8 +63,13 @@ export function splitInlineArgs(buf: Buffer, start: number, end: number, args: R
   for (;;) {
     while (p < end && isSpace(buf[p]!)) p++;
     if (at(p) === 0) {
+      if (p < end) return 'nul';
       args.count = count;
-      return true;
+      return 'ok';
+    }
+    if (count === args.capacity) {
+      args.grow(count + 1);
+      ({ starts, ends } = args);
     }
     // Fast path: an unquoted token is a range of the line.
     let q = p;
@@ -76,25 +84,29 @@ export function splitInlineArgs(buf: Buffer, start: number, end: number, args: R
     }
     const token: number[] = [];
     for (let i = p; i < q; i++) token.push(buf[i]!);
-    p = quotedToken(q, at, token);
-    if (p < 0) return false;
+    p = quotedToken(q, at, end, token);
+    if (p === NUL_FOUND) return 'nul';
+    if (p < 0) return 'unbalanced';
     sources[count] = Buffer.from(token);
     starts[count] = 0;
     ends[count++] = token.length;
   }
 }
 
+/** What {@link quotedToken} returns when it meets a NUL byte of the line. */
+const NUL_FOUND = -2;
+
 /**
  * The rest of a token from its first quote on, ported from the quote states of `sdssplitargs`. Returns the position
- * after the closing quote, or -1 for unbalanced quotes (an unterminated quote, or a closing quote followed by
- * anything but a blank).
+ * after the closing quote, -1 for unbalanced quotes (an unterminated quote, or a closing quote followed by
+ * anything but a blank), or NUL_FOUND.
  */
-function quotedToken(p: number, at: (i: number) => number, token: number[]): number {
+function quotedToken(p: number, at: (i: number) => number, end: number, token: number[]): number {
   const double = at(p) === DQUOTE;
   p++;
   for (;;) {
     const c = at(p);
-    if (c === 0) return -1;
+    if (c === 0) return p < end ? NUL_FOUND : -1;
     if (c === (double ? DQUOTE : SQUOTE)) {
       const next = at(p + 1);
       return next === 0 || isSpace(next) ? p + 1 : -1;
