@@ -7,6 +7,8 @@ const INITIAL_SLOTS = 32;
 /** A list grown past this many slots is replaced by a fresh small one once its command is done. */
 const SHRINK_ABOVE = 4096;
 const EMPTY = Buffer.alloc(0);
+/** Values up to this many bytes are stored as latin1 strings, longer ones as Buffers (see `Value`). */
+const STRING_VALUE_MAX = 1024;
 
 /**
  * The arguments of one parsed command, as byte ranges of the bytes read: no Buffer, array or string is made per
@@ -103,6 +105,20 @@ export class RespArgs {
     const value = Buffer.allocUnsafe(length);
     if (length < SHORT_COPY) for (let j = 0; j < length; j++) value[j] = source[start + j]!;
     else source.copy(value, 0, start, start + length);
+    return value;
+  }
+
+  /**
+   * Argument `i` in the form the keyspace stores values: a latin1 string up to 1 KiB, a Buffer of its own above.
+   *
+   * @param i the index
+   */
+  value(i: number): string | Buffer {
+    const start = this.starts[i]!;
+    const end = this.ends[i]!;
+    if (end - start <= STRING_VALUE_MAX) return this.sources[i]!.toString('latin1', start, end);
+    const value = Buffer.allocUnsafeSlow(end - start);
+    this.sources[i]!.copy(value, 0, start, end);
     return value;
   }
 

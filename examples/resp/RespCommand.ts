@@ -1,33 +1,31 @@
-import type { CommandTable } from './CommandTable.js';
-import type { DigestWork } from './digestTask.js';
-import type { Keyspace } from './Keyspace.js';
 import type { RespArgs } from './RespArgs.js';
-import type { RespWriter } from './RespWriter.js';
+import type { RespSession } from './RespSession.js';
 
-/** What a command runs against: the store, the reply writer, the command table, and its connection. */
-export interface CommandContext {
-  /** The store (shared by every connection). */
-  readonly keyspace: Keyspace;
-  /** Where the command writes its reply (exactly one reply per command). */
-  readonly out: RespWriter;
-  /** The table the command was found in (for `COMMAND COUNT`). */
-  readonly commands: CommandTable;
-  /** Asks for the connection to close once the replies written so far are sent; later commands do not run. */
-  quit(): void;
+/**
+ * What a command runs against: the connection's session, with the selected database (`keyspace`), the server
+ * state every connection shares (`state`), the reply writer (`out`) and the connection's own state (protocol,
+ * transaction, subscriptions, name).
+ */
+export type CommandContext = RespSession;
+
+/** What COMMAND INFO says about a command, in Redis 7's terms. */
+export interface CommandInfo {
+  /** Flags (`write`, `readonly`, `fast`, `denyoom`, `pubsub`, `noscript`, `loading`, `stale`, ...). */
+  readonly flags: readonly string[];
+  /** ACL categories (`@read`, `@string`, `@fast`, ...). */
+  readonly categories: readonly string[];
   /**
-   * Hands DIGEST's hashing out of the batch, when the session was made with `deferDigest`: the reply of this
-   * command is then the digest of `work`, computed by the caller (see `RespSession.deferred`).
-   *
-   * @param work the value as read now and the rounds
-   * @returns false when the session runs it inline: the command then writes its reply itself
+   * Where the keys are: the first key's index, the last's (negative counts from the end), the step; omitted for a
+   * command without keys.
    */
-  defer(work: DigestWork): boolean;
+  readonly keys?: readonly [first: number, last: number, step: number];
 }
 
 /**
- * One server command. The session checks the arity before `run`, so `run` sees a valid argument count and checks
- * only the arguments' values. Commands read their arguments from {@link RespArgs} without allocating: keys with
- * `latin1(i)`, values to store with `copy(i)`, options with `is(i, 'nx')`.
+ * One server command. The session checks the arity before `run` (and finds the subcommand of a container
+ * command, checking its arity too), so `run` sees a valid argument count and checks only the arguments' values.
+ * Commands read their arguments from {@link RespArgs} without allocating: keys with `latin1(i)`, values to store
+ * with `value(i)`, options with `is(i, 'nx')`.
  *
  * ## Example
  * ```ts
@@ -36,6 +34,7 @@ export interface CommandContext {
  * export const strlen: RespCommand = {
  *   name: 'strlen',
  *   arity: 2,
+ *   info: { flags: ['readonly', 'fast'], categories: ['@read', '@string', '@fast'], keys: [1, 1, 1] },
  *   run(ctx, args) {
  *     ctx.out.integer(ctx.keyspace.get(args.latin1(1))?.length ?? 0);
  *   },
@@ -49,10 +48,20 @@ export interface RespCommand {
    * Redis's arity: N > 0 means exactly N arguments, the name included; -N means at least N.
    */
   readonly arity: number;
+  /** What COMMAND reports about it; commands without it are not listed (a test's own command, say). */
+  readonly info?: CommandInfo;
+  /** Refused inside MULTI ("Command not allowed inside a transaction"), as Redis's `no-multi` flag. */
+  readonly noMulti?: boolean;
+  /** Allowed while a RESP2 connection is subscribed (PING, the SUBSCRIBE family, QUIT, RESET). */
+  readonly pubsubContext?: boolean;
+  /** Run at once inside MULTI rather than queued (EXEC, DISCARD, MULTI, WATCH, QUIT, RESET). */
+  readonly transactionControl?: boolean;
+  /** For a container command (CONFIG, CLIENT): its subcommands, found by argument 1. */
+  readonly subcommands?: readonly RespCommand[];
   /**
-   * Runs the command and writes its reply to `ctx.out`.
+   * Runs the command and writes its reply to `ctx.out` (exactly one reply).
    *
-   * @param ctx the store, the writer and the connection
+   * @param ctx the session
    * @param args the arguments, the name first; valid during the call only, so copy what you keep
    */
   run(ctx: CommandContext, args: RespArgs): void;

@@ -38,6 +38,11 @@ const SHORT_COPY = 64;
  * ```
  */
 export class RespWriter {
+  /**
+   * The protocol of the replies being written: 2 (RESP2) or 3 (RESP3, where nulls are `_`, maps `%`, sets `~`,
+   * pushes `>` and verbatim text `=`). The session sets it before each batch, as the connection chose with HELLO.
+   */
+  protocol: 2 | 3 = 2;
   private readonly slabSize: number;
   private slab: Buffer = EMPTY;
   /** Where the current batch starts in the slab, and where the next byte goes. */
@@ -108,8 +113,12 @@ export class RespWriter {
     this.pos = p + 7;
   }
 
-  /** `$-1\r\n`, the null bulk string (a missing key). */
+  /** `$-1\r\n`, the null bulk string (a missing key); `_\r\n` in RESP3. */
   nullBulk(): void {
+    if (this.protocol === 3) {
+      this.simpleLine(0x5f, '');
+      return;
+    }
     const s = this.room(5);
     const p = this.pos;
     s[p] = 0x24;
@@ -120,9 +129,78 @@ export class RespWriter {
     this.pos = p + 5;
   }
 
-  /** `*-1\r\n`, the null array. */
+  /** `*-1\r\n`, the null array; `_\r\n` in RESP3. */
   nullArray(): void {
-    this.simpleLine(0x2a, '-1');
+    if (this.protocol === 3) this.simpleLine(0x5f, '');
+    else this.simpleLine(0x2a, '-1');
+  }
+
+  /**
+   * A map of `length` pairs, each a key reply then a value reply: `%<length>` in RESP3, an array of twice as many
+   * elements in RESP2.
+   *
+   * @param length the number of pairs
+   */
+  map(length: number): void {
+    if (this.protocol === 3) {
+      this.room(HEADER_ROOM);
+      this.header(0x25, length);
+    } else this.array(length * 2);
+  }
+
+  /**
+   * A set of `length` elements: `~<length>` in RESP3, an array in RESP2.
+   *
+   * @param length the number of elements
+   */
+  set(length: number): void {
+    this.room(HEADER_ROOM);
+    this.header(this.protocol === 3 ? 0x7e : 0x2a, length);
+  }
+
+  /**
+   * An out-of-band push of `length` elements (pub/sub messages): `><length>` in RESP3, an array in RESP2.
+   *
+   * @param length the number of elements
+   */
+  push(length: number): void {
+    this.room(HEADER_ROOM);
+    this.header(this.protocol === 3 ? 0x3e : 0x2a, length);
+  }
+
+  /**
+   * Text for people (INFO, CLIENT LIST): a verbatim string `=<length>\r\ntxt:<text>` in RESP3, a bulk string in
+   * RESP2.
+   *
+   * @param text latin1 text
+   */
+  verbatim(text: string): void {
+    if (this.protocol === 3) this.text(0x3d, `txt:${text}`);
+    else this.text(0x24, text);
+  }
+
+  /**
+   * A stored value as a bulk string: a latin1 string or a Buffer.
+   *
+   * @param value the value
+   */
+  value(value: string | Uint8Array): void {
+    if (typeof value !== 'string') {
+      this.bulk(value);
+      return;
+    }
+    const length = value.length;
+    if (length >= SHORT_COPY) {
+      this.bulkString(value);
+      return;
+    }
+    const s = this.room(length + HEADER_ROOM + 2);
+    this.header(0x24, length);
+    let p = this.pos;
+    for (let i = 0; i < length; i++) s[p++] = value.charCodeAt(i);
+    s[p] = CR;
+    s[p + 1] = LF;
+    this.pos = p + 2;
   }
 
   /**
@@ -197,9 +275,14 @@ export class RespWriter {
    * @param text the text
    */
   bulkString(text: string): void {
+    this.text(0x24, text);
+  }
+
+  /** `<type><length>\r\n<text>\r\n` for latin1 text. */
+  private text(type: number, text: string): void {
     const length = text.length;
     const s = this.room(length + HEADER_ROOM + 2);
-    this.header(0x24, length);
+    this.header(type, length);
     const p = this.pos + s.write(text, this.pos, 'latin1');
     s[p] = CR;
     s[p + 1] = LF;

@@ -1,7 +1,9 @@
 import { keyCommands } from './keyCommands.js';
+import { pubsubCommands } from './pubsubCommands.js';
 import type { RespCommand } from './RespCommand.js';
 import { serverCommands } from './serverCommands.js';
 import { stringCommands } from './stringCommands.js';
+import { transactionCommands } from './transactionCommands.js';
 
 /**
  * Every command the RESP example server knows, for a {@link CommandTable}.
@@ -12,7 +14,13 @@ import { stringCommands } from './stringCommands.js';
  * import { commands } from './commands.js';
  *
  * const table = new CommandTable(commands);
- * console.log(table.size); // 25
+ * console.log(table.size); // 46
  * ```
  */
-export const commands: readonly RespCommand[] = [...stringCommands, ...keyCommands, ...serverCommands];
+export const commands: readonly RespCommand[] = [
+  ...stringCommands,
+  ...keyCommands,
+  ...serverCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
+];

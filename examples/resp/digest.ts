@@ -16,12 +16,12 @@ export const MAX_DIGEST_ROUNDS = 1_000_000;
  * // 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
  * ```
  *
- * @param value the bytes to hash
+ * @param value the bytes to hash (a string is its latin1 bytes)
  * @param rounds how many times to hash, 1 to {@link MAX_DIGEST_ROUNDS}
  * @returns the final digest in hex
  */
-export function digest(value: Uint8Array, rounds: number): string {
-  let hash = createHash('sha256').update(value).digest();
+export function digest(value: Uint8Array | string, rounds: number): string {
+  let hash = createHash('sha256').update(typeof value === 'string' ? Buffer.from(value, 'latin1') : value).digest();
   for (let round = 1; round < rounds; round++) hash = createHash('sha256').update(hash).digest();
   return hash.toString('hex');
 }

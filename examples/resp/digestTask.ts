@@ -16,8 +16,8 @@ import { digest } from './digest.js';
  * ```
  */
 export interface DigestWork {
-  /** The stored value (a worker receives a copy). */
-  readonly value: Uint8Array;
+  /** The stored value (a worker receives a copy); a string stands for its latin1 bytes. */
+  readonly value: Uint8Array | string;
   /** How many times to hash, already checked against `MAX_DIGEST_ROUNDS`. */
   readonly rounds: number;
 }

@@ -1,6 +1,6 @@
 /**
- * Redis's glob matching (`stringmatchlen`, case-insensitive as `CONFIG GET` uses it): `*`, `?`, `[abc]`,
- * `[^a-z]` and `\` escapes. A line-by-line port, so odd patterns (an unclosed `[`, a trailing `\`) behave as in
+ * Redis's glob matching (`stringmatchlen`): `*`, `?`, `[abc]`, `[^a-z]` and `\` escapes; case-insensitive as
+ * `CONFIG GET` uses it, or case-sensitive as KEYS, SCAN MATCH and PSUBSCRIBE do. A line-by-line port, so odd patterns (an unclosed `[`, a trailing `\`) behave as in
  * Redis.
  *
  * ## Example
@@ -9,15 +9,18 @@
  *
  * console.log(globMatch('app*', 'appendonly')); // true
  * console.log(globMatch('s[a-c]ve', 'save')); // true
+ * console.log(globMatch('news.*', 'NEWS.today', false)); // false
  * ```
  *
  * @internal
  * @param pattern the glob (latin1)
  * @param subject the string to test
+ * @param nocase whether letter case is ignored (default true)
  * @returns true when the whole subject matches
  */
-export function globMatch(pattern: string, subject: string): boolean {
-  return match(pattern.toLowerCase(), 0, subject.toLowerCase(), 0, { skipLonger: false });
+export function globMatch(pattern: string, subject: string, nocase = true): boolean {
+  if (nocase) return match(pattern.toLowerCase(), 0, subject.toLowerCase(), 0, { skipLonger: false });
+  return match(pattern, 0, subject, 0, { skipLonger: false });
 }
 
 function match(pattern: string, p: number, subject: string, s: number, state: { skipLonger: boolean }): boolean {

@@ -8,7 +8,7 @@ import { multiReactorService } from '../../schedulers/multiReactor.js';
 import { digestReplies } from './digestReplies.js';
 import type { DigestWork } from './digestTask.js';
 import { KeyspaceLink } from './KeyspaceLink.js';
-import { processKeyspace } from './processKeyspace.js';
+import { processState } from './processState.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
 import { sessionReplies } from './sessionReplies.js';
@@ -16,7 +16,7 @@ import { sessionReplies } from './sessionReplies.js';
 /**
  * The keyspace service for `multiReactor`: its main process serves this module and the sub-reactors forward
  * every connection's bytes to it, so all of them share one keyspace (see `keyspaceService`). `singleReactor`
- * and `pooledReactor` ignore it: there the connections share {@link processKeyspace} directly.
+ * and `pooledReactor` ignore it: there the connections share {@link processState} directly.
  *
  * ## Example
  * ```ts
@@ -72,7 +72,7 @@ export default function respHandler(connection: Connection): Observable<never> {
   const served =
     servicePath === undefined
       ? connection.data$.pipe(
-          sessionReplies(new RespSession(processKeyspace, { writer, deferDigest: true }), hashDigests()),
+          sessionReplies(new RespSession(processState, { writer, deferDigest: true }), hashDigests()),
           sendTo(connection),
         )
       : connection.data$.pipe(KeyspaceLink.to(servicePath).forward(connection), digestReplies(hashDigests()), sendTo(connection));

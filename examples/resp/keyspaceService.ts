@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { LinkFrame } from './LinkFrame.js';
-import { processKeyspace } from './processKeyspace.js';
+import { processState } from './processState.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
 
@@ -13,7 +13,7 @@ const writer = new RespWriter();
  * The keyspace service of the RESP server under `multiReactor`: the main process serves this module on a
  * private Unix socket (it is the handler module's `service` export), and each sub-reactor keeps one link to it
  * that carries the raw RESP bytes of all the sub-reactor's connections ({@link LinkFrame}). The service runs
- * one {@link RespSession} per client connection against the one {@link processKeyspace}, so every connection
+ * one {@link RespSession} per client connection against the one {@link processState}, so every connection
  * of every sub-reactor sees one consistent keyspace, and multi-key commands (MSET, MGET, DEL, FLUSHALL) stay
  * atomic as in Redis.
  *
@@ -64,7 +64,7 @@ function answer(sessions: Map<number, RespSession>, frame: Buffer, out: Buffer[]
   const id = LinkFrame.session(frame);
   switch (LinkFrame.kind(frame)) {
     case LinkFrame.OPEN:
-      sessions.set(id, new RespSession(processKeyspace, { writer, deferDigest: true }));
+      sessions.set(id, new RespSession(processState, { writer, deferDigest: true }));
       return;
     case LinkFrame.DATA: {
       // A session closed here may still have data in flight from the sub-reactor: it is dropped, as Redis
@@ -100,7 +100,7 @@ function run(sessions: Map<number, RespSession>, id: number, session: RespSessio
       LinkFrame.writeHeader(batch, id, LinkFrame.PART, 0, batch.length - LinkFrame.HEADER);
       append(out, batch);
       out.push(LinkFrame.header(id, LinkFrame.DIGEST, work.rounds, work.value.length));
-      if (work.value.length > 0) out.push(work.value as Buffer);
+      if (work.value.length > 0) out.push(typeof work.value === 'string' ? Buffer.from(work.value, 'latin1') : (work.value as Buffer));
       writer.raw(placeholder);
       batch = session.resume();
     }

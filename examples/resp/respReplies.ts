@@ -16,14 +16,14 @@ import type { RespSession } from './RespSession.js';
  * import type { Connection } from 'rxloop';
  * import { sendTo } from 'rxloop/operators';
  * import { filter, type Observable } from 'rxjs';
- * import { processKeyspace } from './processKeyspace.js';
+ * import { processState } from './processState.js';
  * import { respReplies } from './respReplies.js';
  * import { RespSession } from './RespSession.js';
  *
  * // Without deferDigest, DIGEST runs inline and every output is a Buffer.
  * export default function handler(connection: Connection): Observable<never> {
  *   return connection.data$.pipe(
- *     respReplies(new RespSession(processKeyspace)),
+ *     respReplies(new RespSession(processState)),
  *     filter((output): output is Buffer => Buffer.isBuffer(output)),
  *     sendTo(connection),
  *   );

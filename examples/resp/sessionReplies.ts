@@ -20,14 +20,14 @@ import type { RespSession } from './RespSession.js';
  * import { map, type Observable } from 'rxjs';
  * import { digest } from './digest.js';
  * import type { DigestWork } from './digestTask.js';
- * import { processKeyspace } from './processKeyspace.js';
+ * import { processState } from './processState.js';
  * import { RespSession } from './RespSession.js';
  * import { sessionReplies } from './sessionReplies.js';
  *
  * // DIGEST hashed inline; use offload to hash on the worker pool.
  * const hash = map((work: DigestWork) => Buffer.from(`$64\r\n${digest(work.value, work.rounds)}\r\n`, 'latin1'));
  * export default function handler(connection: Connection): Observable<never> {
- *   const session = new RespSession(processKeyspace, { deferDigest: true });
+ *   const session = new RespSession(processState, { deferDigest: true });
  *   return connection.data$.pipe(sessionReplies(session, hash), sendTo(connection));
  * }
  * ```

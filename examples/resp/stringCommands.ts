@@ -1,10 +1,9 @@
 import { CommandError, invalidExpireTime, wrongArity } from './commandErrors.js';
 import { digest, MAX_DIGEST_ROUNDS } from './digest.js';
-import { integerValue } from './integerValue.js';
-import { NO_EXPIRY } from './Keyspace.js';
+import { NO_EXPIRY, type Value } from './Keyspace.js';
 import { LLONG_MAX, LLONG_MIN, parseInteger } from './parseInteger.js';
 import type { RespArgs } from './RespArgs.js';
-import type { CommandContext, RespCommand } from './RespCommand.js';
+import type { CommandContext, CommandInfo, RespCommand } from './RespCommand.js';
 
 // SET flags, as in Redis's parseExtendedStringArgumentsOrReply.
 const NX = 1;
@@ -16,25 +15,32 @@ const PX = 32;
 const EXAT = 64;
 const PXAT = 128;
 const EXPIRES = EX | PX | EXAT | PXAT;
+/** Redis's proto-max-bulk-len: the longest string APPEND may make. */
+const MAX_STRING = 512 * 1024 * 1024;
+
+const READ_FAST: CommandInfo = { flags: ['readonly', 'fast'], categories: ['@read', '@string', '@fast'], keys: [1, 1, 1] };
+const WRITE_FAST: CommandInfo = { flags: ['write', 'denyoom', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1] };
 
 const get: RespCommand = {
   name: 'get',
   arity: 2,
+  info: READ_FAST,
   run(ctx, args) {
     const value = ctx.keyspace.get(args.latin1(1));
     if (value === undefined) ctx.out.nullBulk();
-    else ctx.out.bulk(value);
+    else ctx.out.value(value);
   },
 };
 
 const set: RespCommand = {
   name: 'set',
   arity: -3,
+  info: { flags: ['write', 'denyoom'], categories: ['@write', '@string', '@slow'], keys: [1, 1, 1] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     const argc = args.count;
     if (argc === 3) {
-      keyspace.set(args.latin1(1), args.copy(2));
+      keyspace.set(args.latin1(1), args.value(2));
       out.ok();
       return;
     }
@@ -62,17 +68,17 @@ const set: RespCommand = {
       if (Number.isNaN(expiresAt)) return;
     }
     const key = args.latin1(1);
-    const entry = keyspace.entry(key);
+    const current = keyspace.get(key);
     if ((flags & GET) !== 0) {
-      if (entry === undefined) out.nullBulk();
-      else out.bulk(entry.value);
+      if (current === undefined) out.nullBulk();
+      else out.value(current);
     }
-    if (((flags & NX) !== 0 && entry !== undefined) || ((flags & XX) !== 0 && entry === undefined)) {
+    if (((flags & NX) !== 0 && current !== undefined) || ((flags & XX) !== 0 && current === undefined)) {
       if ((flags & GET) === 0) out.nullBulk();
       return;
     }
-    if ((flags & KEEPTTL) !== 0 && entry !== undefined) expiresAt = entry.expiresAt;
-    keyspace.set(key, args.copy(2), expiresAt);
+    if ((flags & KEEPTTL) !== 0 && current !== undefined) expiresAt = keyspace.expiresAt(key)!;
+    keyspace.set(key, args.value(2), expiresAt);
     if ((flags & GET) === 0) out.ok();
   },
 };
@@ -111,13 +117,14 @@ function setExpireTime(ctx: CommandContext, args: RespArgs, i: number, flags: nu
 const mget: RespCommand = {
   name: 'mget',
   arity: -2,
+  info: { ...READ_FAST, keys: [1, -1, 1] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     out.array(args.count - 1);
     for (let i = 1; i < args.count; i++) {
       const value = keyspace.get(args.latin1(i));
       if (value === undefined) out.nullBulk();
-      else out.bulk(value);
+      else out.value(value);
     }
   },
 };
@@ -125,44 +132,53 @@ const mget: RespCommand = {
 const mset: RespCommand = {
   name: 'mset',
   arity: -3,
+  info: { flags: ['write', 'denyoom'], categories: ['@write', '@string', '@slow'], keys: [1, -1, 2] },
   run(ctx, args) {
     if (args.count % 2 === 0) {
       ctx.out.error(wrongArity('mset'));
       return;
     }
-    for (let i = 1; i < args.count; i += 2) ctx.keyspace.set(args.latin1(i), args.copy(i + 1));
+    for (let i = 1; i < args.count; i += 2) ctx.keyspace.set(args.latin1(i), args.value(i + 1));
     ctx.out.ok();
   },
 };
 
+/** A stored value as Redis's string2ll reads it: the integer, or NaN. */
+function integerOf(value: Value): number {
+  if (typeof value !== 'string') return parseInteger(value, 0, value.length);
+  const length = value.length;
+  if (length === 0 || length > 20) return NaN;
+  const bytes = Buffer.allocUnsafe(length);
+  for (let i = 0; i < length; i++) bytes[i] = value.charCodeAt(i);
+  return parseInteger(bytes, 0, length);
+}
+
 /** Adds `delta` to the integer stored at `key` (0 when missing), keeping the key's TTL, as Redis's incrDecrCommand. */
 function incrBy(ctx: CommandContext, key: string, delta: number | bigint): void {
   const { keyspace, out } = ctx;
-  const entry = keyspace.entry(key);
+  const value = keyspace.get(key);
   let current = 0;
-  if (entry !== undefined) {
-    current = parseInteger(entry.value, 0, entry.value.length);
+  if (value !== undefined) {
+    current = integerOf(value);
     if (Number.isNaN(current)) {
       out.error(CommandError.NOT_INTEGER);
       return;
     }
   }
   let result: number | bigint = typeof delta === 'number' ? current + delta : NaN;
-  let bytes: Buffer;
-  if (Number.isSafeInteger(current) && Number.isSafeInteger(result)) {
-    bytes = integerValue(result as number);
-  } else {
+  if (!Number.isSafeInteger(current) || !Number.isSafeInteger(result)) {
     // Near the 64-bit limits: exact arithmetic and Redis's overflow error.
-    const exact = Number.isSafeInteger(current) ? BigInt(current) : BigInt(entry!.value.toString('latin1'));
+    const exact = Number.isSafeInteger(current) ? BigInt(current) : BigInt(value!.toString('latin1'));
     result = exact + BigInt(delta);
     if (result > LLONG_MAX || result < LLONG_MIN) {
       out.error(CommandError.OVERFLOW);
       return;
     }
-    bytes = Buffer.from(result.toString(), 'latin1');
   }
-  if (entry !== undefined) entry.value = bytes;
-  else keyspace.set(key, bytes);
+  // V8 caches the strings of small numbers: a counter costs no allocation per increment.
+  const digits = String(result);
+  if (value !== undefined) keyspace.replace(key, digits);
+  else keyspace.set(key, digits);
   out.integer(result);
 }
 
@@ -179,6 +195,7 @@ function increment(ctx: CommandContext, args: RespArgs): number | bigint | undef
 const incr: RespCommand = {
   name: 'incr',
   arity: 2,
+  info: WRITE_FAST,
   run(ctx, args) {
     incrBy(ctx, args.latin1(1), 1);
   },
@@ -187,6 +204,7 @@ const incr: RespCommand = {
 const decr: RespCommand = {
   name: 'decr',
   arity: 2,
+  info: WRITE_FAST,
   run(ctx, args) {
     incrBy(ctx, args.latin1(1), -1);
   },
@@ -195,6 +213,7 @@ const decr: RespCommand = {
 const incrby: RespCommand = {
   name: 'incrby',
   arity: 3,
+  info: WRITE_FAST,
   run(ctx, args) {
     const delta = increment(ctx, args);
     if (delta !== undefined) incrBy(ctx, args.latin1(1), delta);
@@ -204,6 +223,7 @@ const incrby: RespCommand = {
 const decrby: RespCommand = {
   name: 'decrby',
   arity: 3,
+  info: WRITE_FAST,
   run(ctx, args) {
     const delta = increment(ctx, args);
     if (delta === undefined) return;
@@ -215,10 +235,83 @@ const decrby: RespCommand = {
   },
 };
 
+const strlen: RespCommand = {
+  name: 'strlen',
+  arity: 2,
+  info: READ_FAST,
+  run(ctx, args) {
+    ctx.out.integer(ctx.keyspace.get(args.latin1(1))?.length ?? 0);
+  },
+};
+
+const append: RespCommand = {
+  name: 'append',
+  arity: 3,
+  info: WRITE_FAST,
+  run(ctx, args) {
+    const { keyspace, out } = ctx;
+    const key = args.latin1(1);
+    const current = keyspace.get(key);
+    if (current === undefined) {
+      const value = args.value(2);
+      keyspace.set(key, value);
+      out.integer(value.length);
+      return;
+    }
+    const length = current.length + args.length(2);
+    if (length > MAX_STRING) {
+      out.error('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
+      return;
+    }
+    keyspace.replace(key, appended(current, args, 2, length));
+    out.integer(length);
+  },
+};
+
+/**
+ * `current` with argument `i` after it. Short results stay strings; a Buffer grows into spare room it was given
+ * (twice what it needed, as Redis's sds grows), so appending to a long value costs the new bytes only. Writing
+ * past a stored view never changes the bytes of that view or of an older, shorter one, which a reply or a DIGEST
+ * may still hold.
+ */
+function appended(current: Value, args: RespArgs, i: number, length: number): Value {
+  if (typeof current === 'string' && length <= 1024) return current + args.latin1(i);
+  const tail = args.buffer(i);
+  if (typeof current !== 'string' && current.byteOffset === 0 && current.buffer.byteLength >= length) {
+    const grown = Buffer.from(current.buffer, 0, length);
+    grown.set(tail, current.length);
+    return grown;
+  }
+  const grown = Buffer.from(Buffer.allocUnsafeSlow(Math.min(MAX_STRING, length * 2)).buffer, 0, length);
+  if (typeof current === 'string') grown.write(current, 0, 'latin1');
+  else grown.set(current, 0);
+  grown.set(tail, current.length);
+  return grown;
+}
+
+const getdel: RespCommand = {
+  name: 'getdel',
+  arity: 2,
+  info: { flags: ['write', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1] },
+  run(ctx, args) {
+    const key = args.latin1(1);
+    const value = ctx.keyspace.get(key);
+    if (value === undefined) {
+      ctx.out.nullBulk();
+      return;
+    }
+    ctx.out.value(value);
+    ctx.keyspace.delete(key);
+  },
+};
+
 /** DIGEST key [rounds]: the hex SHA-256 of the value, iterated; a null reply when the key is missing. */
 const digestCommand: RespCommand = {
   name: 'digest',
   arity: -2,
+  // Its reply may come later than the commands after it are run: it cannot take a place inside EXEC's reply.
+  noMulti: true,
+  info: { flags: ['readonly', 'no_multi'], categories: ['@read', '@string', '@slow'], keys: [1, 1, 1] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     if (args.count > 3) {
@@ -246,7 +339,8 @@ const digestCommand: RespCommand = {
 
 /**
  * The string commands: GET, SET (NX, XX, GET, KEEPTTL, EX, PX, EXAT, PXAT), MGET, MSET, INCR, DECR, INCRBY,
- * DECRBY, and DIGEST (this server's CPU-heavy command; see {@link digest}). Replies and errors are Redis 7's.
+ * DECRBY, STRLEN, APPEND, GETDEL, and DIGEST (this server's CPU-heavy command; see {@link digest}). Replies and
+ * errors are Redis 7's.
  *
  * ## Example
  * ```ts
@@ -259,4 +353,6 @@ const digestCommand: RespCommand = {
  *
  * @internal
  */
-export const stringCommands: readonly RespCommand[] = [get, set, mget, mset, incr, decr, incrby, decrby, digestCommand];
+export const stringCommands: readonly RespCommand[] = [
+  get, set, mget, mset, incr, decr, incrby, decrby, strlen, append, getdel, digestCommand,
+];

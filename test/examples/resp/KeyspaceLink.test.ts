@@ -26,7 +26,7 @@ let service: Subscription | undefined;
 let front: Subscription | undefined;
 let port = 0;
 
-const inlineHash = map((work: { value: Uint8Array; rounds: number }) => Buffer.from(`$64\r\n${digest(work.value, work.rounds)}\r\n`));
+const inlineHash = map((work: { value: Uint8Array | string; rounds: number }) => Buffer.from(`$64\r\n${digest(work.value, work.rounds)}\r\n`));
 
 function startService(): Promise<void> {
   return new Promise((resolve) => {

@@ -14,10 +14,21 @@ test('PING and ECHO', () => {
   assert.is(h.call('ECHO', 'a', 'b'), "-ERR wrong number of arguments for 'echo' command\r\n");
 });
 
-test('SELECT accepts only database 0', () => {
+test('SELECT chooses one of 16 databases, each with its own keys', () => {
   const h = new Harness();
   assert.is(h.call('SELECT', '0'), '+OK\r\n');
-  assert.is(h.call('SELECT', '1'), '-ERR DB index is out of range\r\n');
+  assert.is(h.call('SET', 'k', 'zero'), '+OK\r\n');
+  assert.is(h.call('SELECT', '15'), '+OK\r\n');
+  assert.is(h.call('GET', 'k'), '$-1\r\n');
+  assert.is(h.call('SET', 'k', 'fifteen'), '+OK\r\n');
+  assert.is(h.call('DBSIZE'), ':1\r\n');
+  assert.is(h.call('SELECT', '16'), '-ERR DB index is out of range\r\n');
+  assert.is(h.call('GET', 'k'), '$7\r\nfifteen\r\n');
+  assert.is(h.call('FLUSHDB'), '+OK\r\n');
+  assert.is(h.call('SELECT', '0'), '+OK\r\n');
+  assert.is(h.call('GET', 'k'), '$4\r\nzero\r\n');
+  assert.is(h.call('FLUSHALL'), '+OK\r\n');
+  assert.is(h.call('DBSIZE'), ':0\r\n');
   assert.is(h.call('SELECT', '-1'), '-ERR DB index is out of range\r\n');
   assert.is(h.call('SELECT', 'abc'), '-ERR value is not an integer or out of range\r\n');
   assert.is(h.call('SELECT', '00'), '-ERR value is not an integer or out of range\r\n');
@@ -35,10 +46,22 @@ test('QUIT replies OK and closes; later commands do not run', () => {
   assert.is(h.keyspace.size, 1);
 });
 
-test('COMMAND, COMMAND COUNT, COMMAND DOCS', () => {
+test('COMMAND lists every command that exists here, COMMAND INFO in Redis 7 terms; COUNT, LIST, DOCS', () => {
   const h = new Harness();
-  assert.is(h.call('COMMAND'), '*0\r\n');
+  const list = h.call('COMMAND');
+  assert.ok(list.startsWith(`*${commands.length}\r\n*10\r\n$3\r\nget\r\n:2\r\n`), list.slice(0, 40));
   assert.is(h.call('COMMAND', 'COUNT'), `:${commands.length}\r\n`);
+  assert.is(
+    h.call('COMMAND', 'INFO', 'get', 'nosuch'),
+    '*2\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n' +
+      '*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*0\r\n*0\r\n$-1\r\n',
+  );
+  const names = h.call('COMMAND', 'LIST');
+  for (const name of ['multi', 'exec', 'watch', 'hello', 'client', 'subscribe', 'publish', 'scan', 'getdel', 'digest']) {
+    assert.ok(names.includes(`\r\n${name}\r\n`), name);
+  }
+  assert.not.ok(names.includes('\r\nlpush\r\n'));
+  assert.is(h.call('COMMAND', 'LIST', 'FILTERBY', 'PATTERN', 'get*'), '*2\r\n$3\r\nget\r\n$6\r\ngetdel\r\n');
   assert.is(h.call('command', 'docs'), '*0\r\n');
   assert.is(h.call('COMMAND', 'DOCS', 'get'), '*0\r\n');
   assert.is(h.call('COMMAND', 'COUNT', 'x'), "-ERR wrong number of arguments for 'command|count' command\r\n");
@@ -54,7 +77,7 @@ test('CONFIG GET answers what redis-benchmark asks', () => {
   assert.is(h.call('CONFIG', 'GET', 'a*'), '*2\r\n$10\r\nappendonly\r\n$2\r\nno\r\n');
   assert.is(
     h.call('CONFIG', 'GET', '*'),
-    '*8\r\n$10\r\nappendonly\r\n$2\r\nno\r\n$9\r\ndatabases\r\n$1\r\n1\r\n' +
+    '*8\r\n$10\r\nappendonly\r\n$2\r\nno\r\n$9\r\ndatabases\r\n$2\r\n16\r\n' +
       '$9\r\nmaxmemory\r\n$1\r\n0\r\n$4\r\nsave\r\n$0\r\n\r\n',
   );
   assert.is(h.call('CONFIG', 'GET', 'foo*bar'), '*0\r\n');
@@ -81,15 +104,22 @@ test('CONFIG SET accepts only the values in force; CONFIG RESETSTAT', () => {
 test('INFO sections', () => {
   const h = new Harness();
   const server = '# Server\r\nredis_version:7.0.0\r\nredis_mode:standalone\r\narch_bits:64\r\n';
+  const clients = '# Clients\r\nconnected_clients:1\r\npubsub_clients:0\r\n';
+  const stats = '# Stats\r\nexpired_keys:0\r\npubsub_channels:0\r\npubsub_patterns:0\r\n';
   const bulk = (text: string): string => `$${text.length}\r\n${text}\r\n`;
-  assert.is(h.call('INFO'), bulk(`${server}\r\n# Keyspace\r\n`));
+  assert.is(h.call('INFO'), bulk(`${server}\r\n${clients}\r\n${stats}\r\n# Keyspace\r\n`));
   h.call('SET', 'a', '1', 'EX', '10');
   h.call('SET', 'b', '1');
-  assert.is(h.call('INFO', 'keyspace'), bulk('# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n'));
+  h.call('SELECT', '3');
+  h.call('SET', 'c', '1');
+  const keyspace = '# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\ndb3:keys=1,expires=0,avg_ttl=0\r\n';
+  assert.is(h.call('INFO', 'keyspace'), bulk(keyspace));
   assert.is(h.call('INFO', 'SERVER'), bulk(server));
-  assert.is(h.call('INFO', 'all'), bulk(`${server}\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n`));
+  assert.is(h.call('INFO', 'all'), bulk(`${server}\r\n${clients}\r\n${stats}\r\n${keyspace}`));
+  assert.is(h.call('HELLO', '3').slice(0, 2), '%7');
+  assert.is(h.call('INFO', 'SERVER'), `=${server.length + 4}\r\ntxt:${server}\r\n`);
   assert.is(h.call('INFO', 'everything'), h.call('INFO', 'default'));
-  assert.is(h.call('INFO', 'nope'), '$0\r\n\r\n');
+  assert.is(h.call('INFO', 'nope'), '=4\r\ntxt:\r\n');
 });
 
 test.run();

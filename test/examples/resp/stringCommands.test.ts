@@ -54,17 +54,17 @@ test('SET EX, PX, EXAT, PXAT and KEEPTTL with a fake clock', () => {
   const h = new Harness();
   const t0 = h.now;
   assert.is(h.call('SET', 'k', 'v', 'EX', '10'), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, t0 + 10_000);
+  assert.is(h.keyspace.expiresAt('k'), t0 + 10_000);
   assert.is(h.call('SET', 'k', 'v', 'px', '1500'), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, t0 + 1500);
+  assert.is(h.keyspace.expiresAt('k'), t0 + 1500);
   assert.is(h.call('SET', 'k', 'v', 'EX', '10', 'EX', '20'), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, t0 + 20_000);
+  assert.is(h.keyspace.expiresAt('k'), t0 + 20_000);
   assert.is(h.call('SET', 'k', 'w', 'KEEPTTL'), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, t0 + 20_000);
+  assert.is(h.keyspace.expiresAt('k'), t0 + 20_000);
   assert.is(h.call('SET', 'k', 'w'), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, -1);
+  assert.is(h.keyspace.expiresAt('k'), -1);
   assert.is(h.call('SET', 'k', 'v', 'EXAT', String((t0 + 5000) / 1000)), '+OK\r\n');
-  assert.is(h.keyspace.entry('k')?.expiresAt, t0 + 5000);
+  assert.is(h.keyspace.expiresAt('k'), t0 + 5000);
   assert.is(h.call('SET', 'k', 'v', 'PXAT', String(t0 + 7)), '+OK\r\n');
   h.now += 7;
   assert.is(h.call('GET', 'k'), '$1\r\nv\r\n');
@@ -74,7 +74,7 @@ test('SET EX, PX, EXAT, PXAT and KEEPTTL with a fake clock', () => {
   assert.is(h.call('SET', 'k', 'v', 'PXAT', '1'), '+OK\r\n');
   assert.is(h.call('EXISTS', 'k'), ':0\r\n');
   assert.is(h.call('SET', 'n', 'v', 'KEEPTTL'), '+OK\r\n');
-  assert.is(h.keyspace.entry('n')?.expiresAt, -1);
+  assert.is(h.keyspace.expiresAt('n'), -1);
 });
 
 test('SET expire errors, in Redis order', () => {
