@@ -3,6 +3,7 @@ import { connect } from '../../src/connect.js';
 import type { Connection } from '../../src/Connection.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { LinkFrame } from './LinkFrame.js';
+import { OutputLimit } from './OutputLimit.js';
 import type { RespOutput } from './RespOutput.js';
 import { RespWriter } from './RespWriter.js';
 
@@ -16,6 +17,8 @@ interface LinkSession {
   /** Bytes forwarded whose `DONE` has not come back. */
   unanswered: number;
   release: (() => void) | undefined;
+  /** The slow-subscriber bound, made at the first PUSH. */
+  limit: OutputLimit | undefined;
 }
 
 const links = new Map<string, KeyspaceLink>();
@@ -30,8 +33,10 @@ const links = new Map<string, KeyspaceLink>();
  * (at `setImmediate`, after the loop has run the callbacks of every socket that was ready), so the service
  * reads the traffic of many connections at once. A connection whose forwarded bytes are not
  * answered (1 MiB outstanding) stops reading until they are, so a slow service slows the clients, not our
- * memory. If the link fails, every connection on it fails with it (and is closed); the next connection
- * connects again.
+ * memory. Messages published to a connection's channels come back as `PUSH` frames, in order with its
+ * replies; a subscriber whose unsent output passes Redis's pubsub limits (see `OutputLimit`) fails with
+ * `ERR_OVERLOADED` and is closed. If the link fails, every connection on it fails with it (and is closed); the
+ * next connection connects again.
  *
  * ## Example
  * ```ts
@@ -87,30 +92,41 @@ export class KeyspaceLink {
    * protocol error it completes right after their replies.
    *
    * @param connection the client connection (held while too much it sent is unanswered)
+   * @param addresses the client's address and the server's end, as CLIENT LIST shows them, asked when the
+   *   first bytes are forwarded (after a PROXY protocol header, say)
    * @returns an operator from chunks read to outputs in reply order
    */
-  forward(connection: Connection): OperatorFunction<Buffer, RespOutput> {
+  forward(connection: Connection, addresses: () => string = () => '\n'): OperatorFunction<Buffer, RespOutput> {
     return (source) =>
       new Observable<RespOutput>((subscriber) => {
         this.nextSession = (this.nextSession + 1) >>> 0;
         const id = this.nextSession;
-        const session: LinkSession = { subscriber, connection, unanswered: 0, release: undefined };
+        const session: LinkSession = { subscriber, connection, unanswered: 0, release: undefined, limit: undefined };
         this.sessions.set(id, session);
-        this.send(id, LinkFrame.OPEN, undefined);
+        let opened = false;
+        const open = (): void => {
+          if (opened) return;
+          opened = true;
+          this.send(id, LinkFrame.OPEN, Buffer.from(addresses(), 'latin1'));
+        };
         const upstream = source.subscribe({
           next: (chunk) => {
+            open();
             session.unanswered += chunk.length;
             this.send(id, LinkFrame.DATA, chunk);
             if (session.unanswered > HIGH_WATER && session.release === undefined) session.release = connection.hold();
           },
           error: (error) => subscriber.error(error),
           // The service answers everything sent before, then CLOSE completes us.
-          complete: () => this.send(id, LinkFrame.FIN, undefined),
+          complete: () => {
+            open();
+            this.send(id, LinkFrame.FIN, undefined);
+          },
         });
         return () => {
           upstream.unsubscribe();
           session.release?.();
-          if (this.sessions.delete(id)) this.send(id, LinkFrame.DROP, undefined);
+          if (this.sessions.delete(id) && opened) this.send(id, LinkFrame.DROP, undefined);
         };
       });
   }
@@ -182,6 +198,13 @@ export class KeyspaceLink {
           session.release();
           session.release = undefined;
         }
+        return;
+      }
+      case LinkFrame.PUSH: {
+        const payload = LinkFrame.payload(frame);
+        const failure = (session.limit ??= new OutputLimit()).check(session.connection.writableLength + payload.length, Date.now());
+        if (failure === undefined) subscriber.next(payload);
+        else subscriber.error(failure);
         return;
       }
       case LinkFrame.CLOSE:

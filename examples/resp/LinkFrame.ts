@@ -9,13 +9,15 @@ import { lengthPrefixed } from '../../operators/lengthPrefixed.js';
  * connection's session number. A frame is a 16-byte header (payload length, session, kind, argument; big-endian
  * u32s) and the payload.
  *
- * Sub-reactor to service: `OPEN` (a connection arrived), `DATA` (a chunk it read, as read), `FIN` (its input
- * ended: answer what came before, then close it), `DROP` (it is gone: forget it).
+ * Sub-reactor to service: `OPEN` (a connection arrived; the payload is its address and the server's end, as
+ * CLIENT LIST shows them, separated by a newline; sent with its first bytes), `DATA` (a chunk it read, as read),
+ * `FIN` (its input ended: answer what came before, then close it), `DROP` (it is gone: forget it).
  *
  * Service to sub-reactor, for each `DATA` in order: any number of `PART` (replies) and `DIGEST` (a DIGEST's work:
  * the value as payload, the rounds as argument; the sub-reactor hashes it), then one `DONE` (the last replies,
  * possibly none; the argument is the `DATA` payload's length, so the sub-reactor knows what is still
- * unanswered); and `CLOSE` once the session is over (after a QUIT, a protocol error or a `FIN`).
+ * unanswered); `PUSH` at any time (a message published to the session's channels, as complete reply bytes); and
+ * `CLOSE` once the session is over (after a QUIT, a protocol error or a `FIN`).
  *
  * ## Example
  * ```ts
@@ -49,6 +51,8 @@ export class LinkFrame {
   static readonly DONE = 7;
   /** Service to sub-reactor: the session is over; close the connection after its replies. */
   static readonly CLOSE = 8;
+  /** Service to sub-reactor: a message for a subscriber (payload: its frame), in order with the replies. */
+  static readonly PUSH = 9;
 
   private constructor() {}
 

@@ -28,10 +28,13 @@ export interface RespSessionOptions extends RespParserOptions {
    * hashes on a worker pool, or in another process than the one that owns the keyspace.
    */
   deferDigest?: boolean;
-  /** The client's address as CLIENT LIST shows it (`127.0.0.1:50312`, `[::1]:50312`); default empty. */
-  addr?: string;
+  /**
+   * The client's address as CLIENT LIST shows it (`127.0.0.1:50312`, `[::1]:50312`), or a function asked each
+   * time (so that an address a PROXY protocol header replaced is the one shown); default empty.
+   */
+  addr?: string | (() => string);
   /** The server's end of the connection, likewise. */
-  laddr?: string;
+  laddr?: string | (() => string);
 }
 
 /** A command queued by MULTI: its arguments, copied. */
@@ -101,9 +104,8 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
   name = '';
   /** RESP2, or RESP3 after HELLO 3. */
   protocol: 2 | 3 = 2;
-  /** The client's address, and the server's end (CLIENT LIST's `addr=` and `laddr=`). */
-  addr: string;
-  laddr: string;
+  private readonly addrOf: string | (() => string);
+  private readonly laddrOf: string | (() => string);
   /** When the session began, and when it last ran a command (Date.now()). */
   readonly createdAt = Date.now();
   lastActive = this.createdAt;
@@ -148,10 +150,20 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
     this.commands = options.commands ?? (defaultTable ??= new CommandTable(commands));
     this.parser = new RespParser(options);
     this.deferDigest = options.deferDigest ?? false;
-    this.addr = options.addr ?? '';
-    this.laddr = options.laddr ?? '';
+    this.addrOf = options.addr ?? '';
+    this.laddrOf = options.laddr ?? '';
     this.id = this.state.nextClientId();
     this.state.clients.set(this.id, this);
+  }
+
+  /** The client's address (CLIENT LIST's `addr=`). */
+  get addr(): string {
+    return typeof this.addrOf === 'string' ? this.addrOf : this.addrOf();
+  }
+
+  /** The server's end of the connection (CLIENT LIST's `laddr=`). */
+  get laddr(): string {
+    return typeof this.laddrOf === 'string' ? this.laddrOf : this.laddrOf();
   }
 
   /** True once the connection should close after the last returned bytes are written. */

@@ -1,4 +1,5 @@
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
+import type { Connection } from '../../src/Connection.js';
 import type { DigestWork } from './digestTask.js';
 import type { RespOutput } from './RespOutput.js';
 
@@ -9,6 +10,8 @@ import type { RespOutput } from './RespOutput.js';
  * the hot path costs one check per read.
  *
  * Completes once the source has completed and every DIGEST's reply is out; errors with the source or `hash`.
+ * With `connection`, its reading is held while a DIGEST's reply is pending, and unsubscribing cancels the
+ * pending work (`work.cancelled`).
  *
  * ## Example
  * ```ts
@@ -23,18 +26,28 @@ import type { RespOutput } from './RespOutput.js';
  * ```
  *
  * @param hash from DIGEST work to its complete reply, one result per work in the same order
+ * @param options the connection whose reading waits for pending DIGESTs
  * @returns an operator from outputs to reply bytes, in order
  */
-export function digestReplies(hash: OperatorFunction<DigestWork, Buffer>): OperatorFunction<RespOutput, Buffer> {
+export function digestReplies(
+  hash: OperatorFunction<DigestWork, Buffer>,
+  options: { readonly connection?: Connection } = {},
+): OperatorFunction<RespOutput, Buffer> {
   return (source) =>
     new Observable<Buffer>((subscriber) => {
       // Outputs waiting behind a DIGEST: `undefined` marks a DIGEST whose reply has not come yet.
       const waiting: (Buffer | undefined)[] = [];
+      const pending: DigestWork[] = [];
+      let release: (() => void) | undefined;
       let sourceDone = false;
       const work = new Subject<DigestWork>();
 
       const flush = (): void => {
         while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
+        if (waiting.length === 0) {
+          release?.();
+          release = undefined;
+        }
         if (sourceDone && waiting.length === 0) subscriber.complete();
       };
 
@@ -43,6 +56,7 @@ export function digestReplies(hash: OperatorFunction<DigestWork, Buffer>): Opera
           // `hash` answers in order, so this reply belongs to the oldest DIGEST still waiting.
           const slot = waiting.indexOf(undefined);
           if (slot === -1) return;
+          pending.shift();
           waiting[slot] = reply;
           flush();
         },
@@ -57,6 +71,8 @@ export function digestReplies(hash: OperatorFunction<DigestWork, Buffer>): Opera
             return;
           }
           waiting.push(undefined);
+          pending.push(output);
+          if (release === undefined && options.connection !== undefined) release = options.connection.hold();
           work.next(output);
         },
         error: (error) => subscriber.error(error),
@@ -70,6 +86,8 @@ export function digestReplies(hash: OperatorFunction<DigestWork, Buffer>): Opera
       return () => {
         upstream.unsubscribe();
         results.unsubscribe();
+        for (const each of pending) each.cancelled = true;
+        release?.();
       };
     });
 }

@@ -1,4 +1,5 @@
 import { map, type Observable, type OperatorFunction } from 'rxjs';
+import type { SocketAddress } from '../../src/backends/Backend.js';
 import type { Connection } from '../../src/Connection.js';
 import type { RxloopError } from '../../src/errors.js';
 import { idleTimeout } from '../../operators/idleTimeout.js';
@@ -72,18 +73,44 @@ export default function respHandler(connection: Connection): Observable<never> {
   const served =
     servicePath === undefined
       ? connection.data$.pipe(
-          sessionReplies(new RespSession(processState, { writer, deferDigest: true }), hashDigests()),
+          sessionReplies(
+            new RespSession(processState, {
+              writer,
+              deferDigest: true,
+              addr: () => clientAddress(connection.remoteAddress),
+              laddr: () => clientAddress(connection.localAddress),
+            }),
+            hashDigests(),
+            { connection },
+          ),
           sendTo(connection),
         )
-      : connection.data$.pipe(KeyspaceLink.to(servicePath).forward(connection), digestReplies(hashDigests()), sendTo(connection));
+      : connection.data$.pipe(
+          KeyspaceLink.to(servicePath).forward(
+            connection,
+            () => `${clientAddress(connection.remoteAddress)}\n${clientAddress(connection.localAddress)}`,
+          ),
+          digestReplies(hashDigests(), { connection }),
+          sendTo(connection),
+        );
   const idleMs = Number(process.env['RXLOOP_RESP_IDLE_TIMEOUT'] ?? 300_000);
   // idleTimeout reads the connection's byte counters, not the values: after sendTo it is off the read path.
   return idleMs > 0 ? served.pipe(idleTimeout(connection, idleMs, { action: 'close' })) : served;
 }
 
-/** DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. */
+/** An address as Redis's CLIENT LIST writes it: `ip:port`, `[ipv6]:port`, or a Unix path with `:0`. */
+function clientAddress(address: SocketAddress | undefined): string {
+  if (address === undefined) return '';
+  if (address.kind === 'unix') return `${address.path}:0`;
+  return address.family === 'IPv6' ? `[${address.address}]:${address.port}` : `${address.address}:${address.port}`;
+}
+
+/**
+ * DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. One
+ * at a time per connection: a client's DIGESTs run in turn, never several at once.
+ */
 function hashDigests(): OperatorFunction<DigestWork, Buffer> {
-  const hash = offload<DigestWork, string | RxloopError>(digestTask, { onError: (error) => error });
+  const hash = offload<DigestWork, string | RxloopError>(digestTask, { concurrency: 1, onError: (error) => error });
   return (source) =>
     source.pipe(
       hash,

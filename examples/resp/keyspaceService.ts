@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { LinkFrame } from './LinkFrame.js';
@@ -22,6 +22,10 @@ const writer = new RespWriter();
  * sub-reactor (a `DIGEST` frame), so a long DIGEST never stalls the service for the other connections. The
  * link is answered through `sendTo`, so a sub-reactor that stops reading stops the service reading it.
  *
+ * The channel space of PUBLISH and SUBSCRIBE is the service's too: a message for a subscriber leaves on its
+ * sub-reactor's link as a `PUSH` frame, in order with that session's replies (the sub-reactor applies the
+ * slow-subscriber bound at the client's socket).
+ *
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
@@ -43,11 +47,13 @@ export default function keyspaceService(link: Connection): Observable<never> {
 function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
   return (source) =>
     new Observable<Buffer[]>((subscriber) => {
-      const sessions = new Map<number, RespSession>();
+      const link: Link = { sessions: new Map(), answering: undefined, subscriber };
       const upstream = source.subscribe({
         next: (frames) => {
           const out: Buffer[] = [];
-          for (let i = 0; i < frames.length; i++) answer(sessions, frames[i]!, out);
+          link.answering = out;
+          for (let i = 0; i < frames.length; i++) answer(link, frames[i]!, out);
+          link.answering = undefined;
           if (out.length > 0) subscriber.next(out);
         },
         error: (error) => subscriber.error(error),
@@ -55,17 +61,40 @@ function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
       });
       return () => {
         upstream.unsubscribe();
-        sessions.clear();
+        for (const session of link.sessions.values()) session.close();
+        link.sessions.clear();
       };
     });
 }
 
-function answer(sessions: Map<number, RespSession>, frame: Buffer, out: Buffer[]): void {
+/** One sub-reactor's link: its sessions, and the answer being built while one of its reads is run. */
+interface Link {
+  readonly sessions: Map<number, RespSession>;
+  answering: Buffer[] | undefined;
+  readonly subscriber: Subscriber<Buffer[]>;
+}
+
+/**
+ * A message for session `id` of `link`: added to the answer being built when the link's own read is being run
+ * (behind the replies that session got earlier in it), else sent at once.
+ */
+function push(link: Link, id: number, frame: Buffer): void {
+  const header = LinkFrame.header(id, LinkFrame.PUSH, 0, frame.length);
+  if (link.answering !== undefined) link.answering.push(header, frame);
+  else link.subscriber.next([header, frame]);
+}
+
+function answer(link: Link, frame: Buffer, out: Buffer[]): void {
   const id = LinkFrame.session(frame);
+  const sessions = link.sessions;
   switch (LinkFrame.kind(frame)) {
-    case LinkFrame.OPEN:
-      sessions.set(id, new RespSession(processState, { writer, deferDigest: true }));
+    case LinkFrame.OPEN: {
+      const [addr = '', laddr = ''] = LinkFrame.payload(frame).toString('latin1').split('\n');
+      const session = new RespSession(processState, { writer, deferDigest: true, addr, laddr });
+      session.onPush = (message) => push(link, id, message);
+      sessions.set(id, session);
       return;
+    }
     case LinkFrame.DATA: {
       // A session closed here may still have data in flight from the sub-reactor: it is dropped, as Redis
       // drops what follows a QUIT.
@@ -73,10 +102,16 @@ function answer(sessions: Map<number, RespSession>, frame: Buffer, out: Buffer[]
       if (session !== undefined) run(sessions, id, session, LinkFrame.payload(frame), out);
       return;
     }
-    case LinkFrame.FIN:
-      if (sessions.delete(id)) out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
+    case LinkFrame.FIN: {
+      const session = sessions.get(id);
+      if (session === undefined) return;
+      session.close();
+      sessions.delete(id);
+      out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
       return;
+    }
     case LinkFrame.DROP:
+      sessions.get(id)?.close();
       sessions.delete(id);
       return;
   }
@@ -114,6 +149,7 @@ function run(sessions: Map<number, RespSession>, id: number, session: RespSessio
   LinkFrame.writeHeader(batch, id, LinkFrame.DONE, payload.length, batch.length - LinkFrame.HEADER);
   append(out, batch);
   if (session.closing) {
+    session.close();
     sessions.delete(id);
     out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
   }

@@ -1,6 +1,19 @@
 import { Observable, Subject, type OperatorFunction, type Subscriber, type Unsubscribable } from 'rxjs';
+import type { Connection } from '../../src/Connection.js';
 import type { DigestWork } from './digestTask.js';
+import { OutputLimit } from './OutputLimit.js';
 import type { RespSession } from './RespSession.js';
+
+/** What {@link sessionReplies} needs to know of the connection it serves; each part is optional. */
+export interface SessionRepliesOptions {
+  /**
+   * The connection: while a DIGEST's reply is pending its reading is held (so one client queues at most the
+   * DIGESTs of one read), and a subscriber's unsent output (`writableLength`) is judged by `outputLimit`.
+   */
+  readonly connection?: Connection;
+  /** The slow-subscriber bound; default Redis's pubsub limits (32 MiB hard, 8 MiB for 60 s). */
+  readonly outputLimit?: OutputLimit;
+}
 
 /**
  * The RESP engine of a connection whose keyspace is in this process, as one stage: each chunk read goes through
@@ -9,9 +22,15 @@ import type { RespSession } from './RespSession.js';
  * each DIGEST's work (with a `deferDigest` session) goes through `hash`, which may answer later (a worker pool),
  * and the replies behind it wait, so a connection's replies always leave in request order.
  *
+ * Messages published to the session's channels leave through the same stage, in order with its replies. A
+ * subscriber whose connection has more unsent output than `outputLimit` allows is disconnected: the stream errors
+ * with `ERR_OVERLOADED`, as Redis closes a pubsub client over its `client-output-buffer-limit`.
+ *
  * Completes once the session is `closing` (QUIT, a protocol error) or the input has ended, and every DIGEST's
  * reply is out; after `closing` it stops reading its input. Errors with the input, with `hash`, or when a command
  * has a bug (the server reports it and closes this connection only). `hash` is subscribed at the first DIGEST.
+ * Unsubscribing closes the session (it leaves its channels and `state.clients`) and cancels the DIGEST work
+ * still pending (`work.cancelled`).
  *
  * ## Example
  * ```ts
@@ -34,15 +53,18 @@ import type { RespSession } from './RespSession.js';
  *
  * @param session the connection's session (with `deferDigest`, or DIGEST runs inside `handle`)
  * @param hash from DIGEST work to its complete reply, one result per work in the same order
+ * @param options the connection, and the slow-subscriber bound
  * @returns an operator from chunks read to reply bytes, in request order
  */
 export function sessionReplies(
   session: RespSession,
   hash: OperatorFunction<DigestWork, Buffer>,
+  options: SessionRepliesOptions = {},
 ): OperatorFunction<Buffer, Buffer> {
   return (source) =>
     new Observable<Buffer>((subscriber) => {
-      const replies = new SessionReplies(session, hash, subscriber);
+      const replies = new SessionReplies(session, hash, subscriber, options.connection, options.outputLimit);
+      session.onPush = (frame) => replies.push(frame);
       const upstream = source.subscribe(replies);
       // Already closing (the source emitted a QUIT while we subscribed): stop reading at once.
       if (replies.inputDone) upstream.unsubscribe();
@@ -67,12 +89,21 @@ class SessionReplies {
   /** DIGEST work towards `hash`, made at the first DIGEST. */
   private work: Subject<DigestWork> | undefined;
   private results: Unsubscribable | undefined;
+  /** The work handed to `hash` and not yet answered, oldest first: cancelled if the connection goes. */
+  private readonly pending: DigestWork[] = [];
+  /** Releases the connection's reading, held while a DIGEST is pending. */
+  private release: (() => void) | undefined;
+  private limit: OutputLimit | undefined;
 
   constructor(
     private readonly session: RespSession,
     private readonly hash: OperatorFunction<DigestWork, Buffer>,
     private readonly subscriber: Subscriber<Buffer>,
-  ) {}
+    private readonly connection: Connection | undefined,
+    limit: OutputLimit | undefined,
+  ) {
+    this.limit = limit;
+  }
 
   next(chunk: Buffer): void {
     const subscriber = this.subscriber;
@@ -100,6 +131,30 @@ class SessionReplies {
   unsubscribe(): void {
     this.upstream?.unsubscribe();
     this.results?.unsubscribe();
+    for (const work of this.pending) work.cancelled = true;
+    this.pending.length = 0;
+    this.release?.();
+    this.release = undefined;
+    this.session.onPush = undefined;
+    this.session.close();
+  }
+
+  /** A message published to the session's channels: out in order, unless the subscriber is too far behind. */
+  push(frame: Buffer): void {
+    const subscriber = this.subscriber;
+    if (subscriber.closed || this.inputDone) return;
+    const connection = this.connection;
+    if (connection !== undefined) {
+      let queued = connection.writableLength + frame.length;
+      if (this.waiting !== undefined) for (const reply of this.waiting) queued += reply?.length ?? 0;
+      const failure = (this.limit ??= new OutputLimit()).check(queued, Date.now());
+      if (failure !== undefined) {
+        subscriber.error(failure);
+        return;
+      }
+    }
+    if (this.waiting !== undefined) this.waiting.push(frame);
+    else subscriber.next(frame);
   }
 
   /** The batch meets a DIGEST, or a DIGEST still waits: each reply takes its place in line. */
@@ -113,6 +168,9 @@ class SessionReplies {
       const work = session.deferred;
       if (work === undefined) return;
       (this.waiting ??= []).push(undefined);
+      // One read's DIGESTs at most: no more is read from this client until they are answered.
+      if (this.release === undefined && this.connection !== undefined) this.release = this.connection.hold();
+      this.pending.push(work);
       this.digests().next(work);
       // A failed hash ended the stream: the rest of the batch must not run.
       if (this.subscriber.closed) return;
@@ -136,11 +194,14 @@ class SessionReplies {
     const waiting = this.waiting;
     if (waiting === undefined || waiting[0] !== undefined) return;
     const subscriber = this.subscriber;
+    this.pending.shift();
     subscriber.next(reply);
     waiting.shift();
     while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
     if (waiting.length > 0) return;
     this.waiting = undefined;
+    this.release?.();
+    this.release = undefined;
     if (this.inputDone) subscriber.complete();
   }
 

@@ -121,8 +121,9 @@ test('a connection whose forwarded bytes go unanswered stops reading past 1 MiB,
     cleanups.push(() => front2.unsubscribe());
   });
   const raw = await rawClient(await frontReady);
-  await accepted;
+  // The link opens with the connection's first bytes.
   raw.socket.write('PING\r\n'.repeat(600_000)); // 3.6 MB
+  await accepted;
   await firstValueFrom(clientSide!.demand$.pipe(filter((d) => !d.reading && d.holds > 0), timeout(5000)));
 
   let session = 0;
