@@ -19,6 +19,11 @@ export interface CommandInfo {
    * command without keys.
    */
   readonly keys?: readonly [first: number, last: number, step: number];
+  /** Command tips (`nondeterministic_output`, `request_policy:all_shards`, ...). */
+  readonly tips?: readonly string[];
+  /** The key spec's flags (`RO`, `access`, `RW`, `update`, ...), for a command with keys; and its notes. */
+  readonly keySpec?: readonly string[];
+  readonly keyNotes?: string;
 }
 
 /**

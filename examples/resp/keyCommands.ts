@@ -11,14 +11,18 @@ const XX = 2;
 const GT = 4;
 const LT = 8;
 
-const KEY_READ: CommandInfo = { flags: ['readonly', 'fast'], categories: ['@keyspace', '@read', '@fast'], keys: [1, 1, 1] };
-const KEY_WRITE: CommandInfo = { flags: ['write', 'fast'], categories: ['@keyspace', '@write', '@fast'], keys: [1, 1, 1] };
-const FLUSH: CommandInfo = { flags: ['write'], categories: ['@keyspace', '@write', '@slow', '@dangerous'] };
+const KEY_READ: CommandInfo = { flags: ['readonly', 'fast'], categories: ['@keyspace', '@read', '@fast'], keys: [1, 1, 1], keySpec: ['RO', 'access'] };
+const KEY_WRITE: CommandInfo = { flags: ['write', 'fast'], categories: ['@keyspace', '@write', '@fast'], keys: [1, 1, 1], keySpec: ['RW', 'update'] };
+const FLUSH: CommandInfo = {
+  flags: ['write'],
+  categories: ['@keyspace', '@write', '@slow', '@dangerous'],
+  tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+};
 
 const del: RespCommand = {
   name: 'del',
   arity: -2,
-  info: { flags: ['write'], categories: ['@keyspace', '@write', '@slow'], keys: [1, -1, 1] },
+  info: { tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], flags: ['write'], categories: ['@keyspace', '@write', '@slow'], keys: [1, -1, 1], keySpec: ['RM', 'delete'] },
   run(ctx, args) {
     let removed = 0;
     for (let i = 1; i < args.count; i++) if (ctx.keyspace.delete(args.latin1(i))) removed++;
@@ -29,7 +33,7 @@ const del: RespCommand = {
 const exists: RespCommand = {
   name: 'exists',
   arity: -2,
-  info: { ...KEY_READ, keys: [1, -1, 1] },
+  info: { tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], ...KEY_READ, keys: [1, -1, 1], keySpec: ['RO'] },
   run(ctx, args) {
     // A key named twice counts twice, as in Redis.
     let found = 0;
@@ -134,7 +138,7 @@ function ttlGeneric(ctx: CommandContext, args: RespArgs, unit: 1 | 1000): void {
 const ttl: RespCommand = {
   name: 'ttl',
   arity: 2,
-  info: KEY_READ,
+  info: { tips: ['nondeterministic_output'], ...(KEY_READ) },
   run(ctx, args) {
     ttlGeneric(ctx, args, 1000);
   },
@@ -143,7 +147,7 @@ const ttl: RespCommand = {
 const pttl: RespCommand = {
   name: 'pttl',
   arity: 2,
-  info: KEY_READ,
+  info: { tips: ['nondeterministic_output'], ...(KEY_READ) },
   run(ctx, args) {
     ttlGeneric(ctx, args, 1);
   },
@@ -167,7 +171,7 @@ const persist: RespCommand = {
 const dbsize: RespCommand = {
   name: 'dbsize',
   arity: 1,
-  info: { flags: ['readonly', 'fast'], categories: ['@keyspace', '@read', '@fast'] },
+  info: { tips: ['request_policy:all_shards', 'response_policy:agg_sum'], flags: ['readonly', 'fast'], categories: ['@keyspace', '@read', '@fast'] },
   run(ctx) {
     ctx.out.integer(ctx.keyspace.size);
   },
@@ -190,7 +194,7 @@ const flushall: RespCommand = { name: 'flushall', arity: -1, info: FLUSH, run: (
 const keys: RespCommand = {
   name: 'keys',
   arity: 2,
-  info: { flags: ['readonly'], categories: ['@keyspace', '@read', '@slow', '@dangerous'] },
+  info: { tips: ['request_policy:all_shards', 'nondeterministic_output_order'], flags: ['readonly'], categories: ['@keyspace', '@read', '@slow', '@dangerous'] },
   run(ctx, args) {
     const pattern = args.latin1(1);
     const all = pattern === '*';
@@ -206,7 +210,7 @@ const keys: RespCommand = {
 const scan: RespCommand = {
   name: 'scan',
   arity: -2,
-  info: { flags: ['readonly'], categories: ['@keyspace', '@read', '@slow'] },
+  info: { tips: ['nondeterministic_output', 'request_policy:special'], flags: ['readonly'], categories: ['@keyspace', '@read', '@slow'] },
   run(ctx, args) {
     const { out } = ctx;
     const text = args.latin1(1);
@@ -255,7 +259,7 @@ const scan: RespCommand = {
 const type: RespCommand = {
   name: 'type',
   arity: 2,
-  info: KEY_READ,
+  info: { ...KEY_READ, keySpec: ['RO'] },
   run(ctx, args) {
     ctx.out.simple(ctx.keyspace.has(args.latin1(1)) ? 'string' : 'none');
   },

@@ -12,6 +12,7 @@ const ALWAYS: CommandInfo = {
   categories: ['@fast', '@connection'],
 };
 const INTROSPECTION: CommandInfo = { flags: ['loading', 'stale'], categories: ['@slow', '@connection'] };
+const UNORDERED: CommandInfo = { ...INTROSPECTION, tips: ['nondeterministic_output_order'] };
 const ADMIN: CommandInfo = { flags: ['admin', 'noscript', 'loading', 'stale'], categories: ['@admin', '@slow', '@dangerous'] };
 const CONTAINER: CommandInfo = { flags: [], categories: ['@slow'] };
 
@@ -30,7 +31,7 @@ const ping: RespCommand = {
   name: 'ping',
   arity: -1,
   pubsubContext: true,
-  info: { flags: ['fast'], categories: ['@fast', '@connection'] },
+  info: { tips: ['request_policy:all_shards', 'response_policy:all_succeeded'], flags: ['fast'], categories: ['@fast', '@connection'] },
   run(ctx, args) {
     const { out } = ctx;
     if (args.count > 2) {
@@ -100,11 +101,43 @@ function describe(ctx: CommandContext, command: RespCommand, name: string): void
   out.integer(step);
   out.set(info.categories.length);
   for (const category of info.categories) out.simple(category);
-  // No command tips; key positions are the three numbers above (this server reports no key specs).
-  out.set(0);
-  out.array(0);
+  const tips = info.tips ?? [];
+  out.set(tips.length);
+  for (const tip of tips) out.bulkString(tip);
+  // The key spec of a command with keys: the range above.
+  if (info.keys !== undefined && info.keySpec !== undefined) {
+    out.set(1);
+    out.map(info.keyNotes === undefined ? 3 : 4);
+    if (info.keyNotes !== undefined) {
+      out.bulkString('notes');
+      out.bulkString(info.keyNotes);
+    }
+    out.bulkString('flags');
+    out.set(info.keySpec.length);
+    for (const flag of info.keySpec) out.simple(flag);
+    out.bulkString('begin_search');
+    out.map(2);
+    out.bulkString('type');
+    out.bulkString('index');
+    out.bulkString('spec');
+    out.map(1);
+    out.bulkString('index');
+    out.integer(first);
+    out.bulkString('find_keys');
+    out.map(2);
+    out.bulkString('type');
+    out.bulkString('range');
+    out.bulkString('spec');
+    out.map(3);
+    out.bulkString('lastkey');
+    out.integer(last < 0 ? last : last - first);
+    out.bulkString('keystep');
+    out.integer(step);
+    out.bulkString('limit');
+    out.integer(0);
+  } else out.set(0);
   const subcommands = (command.subcommands ?? []).filter((sub) => sub.info !== undefined);
-  out.array(subcommands.length);
+  out.set(subcommands.length);
   for (const sub of subcommands) describe(ctx, sub, `${name}|${sub.name}`);
 }
 
@@ -130,7 +163,7 @@ const commandSubcommands: readonly RespCommand[] = [
   {
     name: 'info',
     arity: -2,
-    info: INTROSPECTION,
+    info: UNORDERED,
     run(ctx, args) {
       if (args.count === 2) {
         listCommands(ctx);
@@ -147,7 +180,7 @@ const commandSubcommands: readonly RespCommand[] = [
   {
     name: 'list',
     arity: -2,
-    info: INTROSPECTION,
+    info: UNORDERED,
     run(ctx, args) {
       let names = described(ctx).map((each) => each.name);
       if (args.count === 5 && args.is(2, 'filterby') && args.is(3, 'pattern')) {
@@ -165,7 +198,7 @@ const commandSubcommands: readonly RespCommand[] = [
     // redis-cli asks for the docs to build its hints; an empty answer makes it use its built-in ones.
     name: 'docs',
     arity: -2,
-    info: INTROSPECTION,
+    info: UNORDERED,
     run(ctx) {
       ctx.out.map(0);
     },
@@ -175,7 +208,7 @@ const commandSubcommands: readonly RespCommand[] = [
 const command: RespCommand = {
   name: 'command',
   arity: -1,
-  info: INTROSPECTION,
+  info: UNORDERED,
   subcommands: commandSubcommands,
   run: listCommands,
 };
@@ -210,7 +243,7 @@ const configSubcommands: readonly RespCommand[] = [
     // Nothing here can change; setting a parameter to the value it has is accepted, as scripts do for `save`.
     name: 'set',
     arity: -4,
-    info: ADMIN,
+    info: { ...ADMIN, tips: ['request_policy:all_nodes', 'response_policy:all_succeeded'] },
     run(ctx, args) {
       if (args.count % 2 !== 0) {
         ctx.out.error(CommandError.SYNTAX);
@@ -254,7 +287,7 @@ const config: RespCommand = {
 const info: RespCommand = {
   name: 'info',
   arity: -1,
-  info: { flags: ['loading', 'stale'], categories: ['@slow', '@dangerous'] },
+  info: { tips: ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special'], flags: ['loading', 'stale'], categories: ['@slow', '@dangerous'] },
   run(ctx, args) {
     const names: string[] = [];
     for (let i = 1; i < args.count; i++) names.push(args.latin1(i).toLowerCase());
@@ -386,7 +419,7 @@ const clientSubcommands: readonly RespCommand[] = [
   {
     name: 'info',
     arity: 2,
-    info: NO_SCRIPT,
+    info: { ...NO_SCRIPT, tips: ['nondeterministic_output'] },
     run(ctx) {
       ctx.out.verbatim(clientLine(ctx, Date.now()));
     },
@@ -394,7 +427,7 @@ const clientSubcommands: readonly RespCommand[] = [
   {
     name: 'list',
     arity: -2,
-    info: { ...ADMIN, categories: [...ADMIN.categories, '@connection'] },
+    info: { ...ADMIN, categories: [...ADMIN.categories, '@connection'], tips: ['nondeterministic_output'] },
     run(ctx, args) {
       let clients = [...ctx.state.clients.values()];
       if (args.count === 4 && args.is(2, 'type')) {

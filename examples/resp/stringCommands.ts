@@ -18,8 +18,8 @@ const EXPIRES = EX | PX | EXAT | PXAT;
 /** Redis's proto-max-bulk-len: the longest string APPEND may make. */
 const MAX_STRING = 512 * 1024 * 1024;
 
-const READ_FAST: CommandInfo = { flags: ['readonly', 'fast'], categories: ['@read', '@string', '@fast'], keys: [1, 1, 1] };
-const WRITE_FAST: CommandInfo = { flags: ['write', 'denyoom', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1] };
+const READ_FAST: CommandInfo = { flags: ['readonly', 'fast'], categories: ['@read', '@string', '@fast'], keys: [1, 1, 1], keySpec: ['RO', 'access'] };
+const WRITE_FAST: CommandInfo = { flags: ['write', 'denyoom', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1], keySpec: ['RW', 'access', 'update'] };
 
 const get: RespCommand = {
   name: 'get',
@@ -35,7 +35,13 @@ const get: RespCommand = {
 const set: RespCommand = {
   name: 'set',
   arity: -3,
-  info: { flags: ['write', 'denyoom'], categories: ['@write', '@string', '@slow'], keys: [1, 1, 1] },
+  info: {
+    flags: ['write', 'denyoom'],
+    categories: ['@write', '@string', '@slow'],
+    keys: [1, 1, 1],
+    keySpec: ['RW', 'access', 'update', 'variable_flags'],
+    keyNotes: 'RW and ACCESS due to the optional `GET` argument',
+  },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     const argc = args.count;
@@ -117,7 +123,7 @@ function setExpireTime(ctx: CommandContext, args: RespArgs, i: number, flags: nu
 const mget: RespCommand = {
   name: 'mget',
   arity: -2,
-  info: { ...READ_FAST, keys: [1, -1, 1] },
+  info: { tips: ['request_policy:multi_shard'], ...READ_FAST, keys: [1, -1, 1] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     out.array(args.count - 1);
@@ -132,7 +138,7 @@ const mget: RespCommand = {
 const mset: RespCommand = {
   name: 'mset',
   arity: -3,
-  info: { flags: ['write', 'denyoom'], categories: ['@write', '@string', '@slow'], keys: [1, -1, 2] },
+  info: { tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'], flags: ['write', 'denyoom'], categories: ['@write', '@string', '@slow'], keys: [1, -1, 2], keySpec: ['OW', 'update'] },
   run(ctx, args) {
     if (args.count % 2 === 0) {
       ctx.out.error(wrongArity('mset'));
@@ -238,7 +244,7 @@ const decrby: RespCommand = {
 const strlen: RespCommand = {
   name: 'strlen',
   arity: 2,
-  info: READ_FAST,
+  info: { ...READ_FAST, keySpec: ['RO'] },
   run(ctx, args) {
     ctx.out.integer(ctx.keyspace.get(args.latin1(1))?.length ?? 0);
   },
@@ -247,7 +253,7 @@ const strlen: RespCommand = {
 const append: RespCommand = {
   name: 'append',
   arity: 3,
-  info: WRITE_FAST,
+  info: { ...WRITE_FAST, keySpec: ['RW', 'insert'] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     const key = args.latin1(1);
@@ -292,7 +298,7 @@ function appended(current: Value, args: RespArgs, i: number, length: number): Va
 const getdel: RespCommand = {
   name: 'getdel',
   arity: 2,
-  info: { flags: ['write', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1] },
+  info: { flags: ['write', 'fast'], categories: ['@write', '@string', '@fast'], keys: [1, 1, 1], keySpec: ['RW', 'access', 'delete'] },
   run(ctx, args) {
     const key = args.latin1(1);
     const value = ctx.keyspace.get(key);
@@ -311,7 +317,7 @@ const digestCommand: RespCommand = {
   arity: -2,
   // Its reply may come later than the commands after it are run: it cannot take a place inside EXEC's reply.
   noMulti: true,
-  info: { flags: ['readonly', 'no_multi'], categories: ['@read', '@string', '@slow'], keys: [1, 1, 1] },
+  info: { flags: ['readonly', 'no_multi'], categories: ['@read', '@string', '@slow'], keys: [1, 1, 1], keySpec: ['RO', 'access'] },
   run(ctx, args) {
     const { keyspace, out } = ctx;
     if (args.count > 3) {

@@ -73,7 +73,7 @@ const watch: RespCommand = {
   name: 'watch',
   arity: -2,
   transactionControl: true,
-  info: { ...CONTROL, keys: [1, -1, 1] },
+  info: { ...CONTROL, keys: [1, -1, 1], keySpec: ['RO'] },
   run(ctx, args) {
     if (ctx.queued !== undefined) {
       ctx.out.error('ERR WATCH inside MULTI is not allowed');
