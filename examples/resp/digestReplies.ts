@@ -1,6 +1,7 @@
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import type { DigestWork } from './digestTask.js';
+import { DIGEST_HOLD_COUNT } from './sessionReplies.js';
 import type { RespOutput } from './RespOutput.js';
 
 /**
@@ -10,8 +11,9 @@ import type { RespOutput } from './RespOutput.js';
  * the hot path costs one check per read.
  *
  * Completes once the source has completed and every DIGEST's reply is out; errors with the source or `hash`.
- * With `connection`, its reading is held while a DIGEST's reply is pending, and unsubscribing cancels the
- * pending work (`work.cancelled`).
+ * With `connection`, its reading is held while 4 DIGESTs are pending, and unsubscribing cancels the
+ * pending work (`work.cancelled`), as does the source's completion once the client's input has ended (Redis
+ * frees a client at the end of its input).
  *
  * ## Example
  * ```ts
@@ -44,7 +46,7 @@ export function digestReplies(
 
       const flush = (): void => {
         while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
-        if (waiting.length === 0) {
+        if (pending.length < DIGEST_HOLD_COUNT) {
           release?.();
           release = undefined;
         }
@@ -72,12 +74,20 @@ export function digestReplies(
           }
           waiting.push(undefined);
           pending.push(output);
-          if (release === undefined && options.connection !== undefined) release = options.connection.hold();
+          if (release === undefined && options.connection !== undefined && pending.length >= DIGEST_HOLD_COUNT) {
+            release = options.connection.hold();
+          }
           work.next(output);
         },
         error: (error) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
+          // Redis frees a client at the end of its input: DIGEST work still pending has nobody to go to.
+          if (options.connection?.isInputEnded === true && waiting.length > 0) {
+            for (const each of pending) each.cancelled = true;
+            pending.length = 0;
+            waiting.length = 0;
+          }
           work.complete();
           flush();
         },

@@ -12,7 +12,7 @@ import { KeyspaceLink } from './KeyspaceLink.js';
 import { processState } from './processState.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
-import { sessionReplies } from './sessionReplies.js';
+import { DIGEST_HOLD_COUNT, sessionReplies } from './sessionReplies.js';
 
 /**
  * The keyspace service for `multiReactor`: its main process serves this module and the sub-reactors forward
@@ -106,11 +106,11 @@ function clientAddress(address: SocketAddress | undefined): string {
 }
 
 /**
- * DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. One
- * at a time per connection: a client's DIGESTs run in turn, never several at once.
+ * DIGEST's hashing through `offload`, as the reply bytes; a failed task answers that DIGEST with an error. At most
+ * DIGEST_HOLD_COUNT of a connection's DIGESTs hash at once (offload then holds the connection's reading too).
  */
 function hashDigests(): OperatorFunction<DigestWork, Buffer> {
-  const hash = offload<DigestWork, string | RxloopError>(digestTask, { concurrency: 1, onError: (error) => error });
+  const hash = offload<DigestWork, string | RxloopError>(digestTask, { concurrency: DIGEST_HOLD_COUNT, onError: (error) => error });
   return (source) =>
     source.pipe(
       hash,

@@ -4,11 +4,19 @@ import type { DigestWork } from './digestTask.js';
 import { OutputLimit } from './OutputLimit.js';
 import type { RespSession } from './RespSession.js';
 
+/**
+ * DIGESTs pending, and bytes of replies waiting behind them, past which the connection's reading is held. Below
+ * them reading goes on, so that the end of the client's input is seen (and its DIGEST work cancelled) at once.
+ */
+export const DIGEST_HOLD_COUNT = 4;
+export const DIGEST_HOLD_BYTES = 1024 * 1024;
+
 /** What {@link sessionReplies} needs to know of the connection it serves; each part is optional. */
 export interface SessionRepliesOptions {
   /**
-   * The connection: while a DIGEST's reply is pending its reading is held (so one client queues at most the
-   * DIGESTs of one read), and a subscriber's unsent output (`writableLength`) is judged by `outputLimit`.
+   * The connection: its reading is held while 4 DIGESTs or 1 MiB of replies behind them are pending (so one
+   * client queues at most a few reads of them), and a subscriber's unsent output (`writableLength`) is judged by
+   * `outputLimit`.
    */
   readonly connection?: Connection;
   /** The slow-subscriber bound; default Redis's pubsub limits (32 MiB hard, 8 MiB for 60 s). */
@@ -30,7 +38,8 @@ export interface SessionRepliesOptions {
  * reply is out; after `closing` it stops reading its input. Errors with the input, with `hash`, or when a command
  * has a bug (the server reports it and closes this connection only). `hash` is subscribed at the first DIGEST.
  * Unsubscribing closes the session (it leaves its channels and `state.clients`) and cancels the DIGEST work
- * still pending (`work.cancelled`).
+ * still pending (`work.cancelled`); so does the end of the input, as Redis frees a client whose input has ended:
+ * the replies before the first pending DIGEST are sent, the rest is dropped.
  *
  * ## Example
  * ```ts
@@ -91,8 +100,9 @@ class SessionReplies {
   private results: Unsubscribable | undefined;
   /** The work handed to `hash` and not yet answered, oldest first: cancelled if the connection goes. */
   private readonly pending: DigestWork[] = [];
-  /** Releases the connection's reading, held while a DIGEST is pending. */
+  /** Releases the connection's reading, held while too much waits behind DIGESTs. */
   private release: (() => void) | undefined;
+  private waitingBytes = 0;
   private limit: OutputLimit | undefined;
 
   constructor(
@@ -125,6 +135,13 @@ class SessionReplies {
   }
 
   complete(): void {
+    // Redis frees a client at the end of its input: DIGEST work still pending has nobody to go to.
+    if (this.waiting !== undefined) {
+      for (const work of this.pending) work.cancelled = true;
+      this.pending.length = 0;
+      this.waiting = undefined;
+      this.waitingBytes = 0;
+    }
     this.endInput();
   }
 
@@ -163,19 +180,29 @@ class SessionReplies {
     for (;;) {
       if (replies.length > 0) {
         if (this.waiting === undefined) this.subscriber.next(replies);
-        else this.waiting.push(replies);
+        else {
+          this.waiting.push(replies);
+          this.waitingBytes += replies.length;
+        }
       }
       const work = session.deferred;
-      if (work === undefined) return;
+      if (work === undefined) {
+        this.holdIfBehind();
+        return;
+      }
       (this.waiting ??= []).push(undefined);
-      // One read's DIGESTs at most: no more is read from this client until they are answered.
-      if (this.release === undefined && this.connection !== undefined) this.release = this.connection.hold();
       this.pending.push(work);
       this.digests().next(work);
       // A failed hash ended the stream: the rest of the batch must not run.
       if (this.subscriber.closed) return;
       replies = session.resume();
     }
+  }
+
+  /** Holds the connection's reading while many DIGESTs, or many bytes behind them, are pending. */
+  private holdIfBehind(): void {
+    if (this.release !== undefined || this.connection === undefined || this.waiting === undefined) return;
+    if (this.pending.length >= DIGEST_HOLD_COUNT || this.waitingBytes >= DIGEST_HOLD_BYTES) this.release = this.connection.hold();
   }
 
   private digests(): Subject<DigestWork> {
@@ -197,11 +224,18 @@ class SessionReplies {
     this.pending.shift();
     subscriber.next(reply);
     waiting.shift();
-    while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
+    while (waiting.length > 0 && waiting[0] !== undefined) {
+      const next = waiting.shift()!;
+      this.waitingBytes -= next.length;
+      subscriber.next(next);
+    }
+    if (this.release !== undefined && this.pending.length < DIGEST_HOLD_COUNT && this.waitingBytes < DIGEST_HOLD_BYTES) {
+      this.release();
+      this.release = undefined;
+    }
     if (waiting.length > 0) return;
     this.waiting = undefined;
-    this.release?.();
-    this.release = undefined;
+    this.waitingBytes = 0;
     if (this.inputDone) subscriber.complete();
   }
 

@@ -74,12 +74,22 @@ test('DIGEST interleaved, slow hash: replies of this read and of later reads wai
   c.read('SET k one\r\nDIGEST k 30\r\nPING\r\nDIGEST k 1\r\nSET k two\r\n');
   c.read('GET k\r\n');
   c.read('DIGEST k 5\r\nECHO last\r\n');
-  c.input.complete();
   assert.equal(c.seen, ['+OK\r\n']);
-  assert.not.ok(c.done(), 'completion waits for the last DIGEST');
   await sleep(100);
   assert.equal(c.seen, ['+OK\r\n', '<one x30>', '+PONG\r\n', '<one x1>', '+OK\r\n', '$3\r\ntwo\r\n', '<two x5>', '$4\r\nlast\r\n']);
-  assert.ok(c.done());
+  assert.not.ok(c.done());
+});
+
+test('the end of the input cancels pending DIGEST work, as Redis frees a client whose input ended', async () => {
+  const works: DigestWork[] = [];
+  const c = collect(deferring(), (source) => source.pipe(map((w) => (works.push(w), w)), slowHash));
+  c.read('SET k one\r\nDIGEST k 30\r\nPING\r\n');
+  c.input.complete();
+  assert.ok(c.done(), 'complete at once');
+  assert.equal(c.seen, ['+OK\r\n']);
+  assert.equal(works.map((w) => w.cancelled), [true]);
+  await sleep(60);
+  assert.equal(c.seen, ['+OK\r\n']);
 });
 
 test('after the DIGESTs are answered, reads pass straight through again', async () => {
