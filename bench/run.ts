@@ -1,6 +1,6 @@
 // rxloop's benchmark harness: `npm run bench` (= npm run build && node dist/bench/run.js).
 //   --quick              1 round, short durations, small transfers (a smoke run of everything, about 2 minutes)
-//   --only a,b           only these scenarios: resp, http, receive, memory, fairness, offload
+//   --only a,b           only these scenarios: resp, http, receive, memory, fairness, offload, pubsub
 //   --rounds N           rounds per scenario (default 3; each round runs every contender once, alternating)
 //   --seconds N          load duration per measurement (default 5, quick 2)
 //   --receive-bytes S    receive-throughput size, e.g. 4G, 256M (default 4G, quick 256M)
@@ -25,10 +25,11 @@ import { fairnessScenario } from './scenarios/fairnessScenario.js';
 import { httpScenario } from './scenarios/httpScenario.js';
 import { memoryScenario } from './scenarios/memoryScenario.js';
 import { offloadScenario } from './scenarios/offloadScenario.js';
+import { pubsubScenario } from './scenarios/pubsubScenario.js';
 import { receiveScenario } from './scenarios/receiveScenario.js';
 import { respScenario } from './scenarios/respScenario.js';
 
-const SCENARIOS: readonly Scenario[] = [respScenario, httpScenario, receiveScenario, memoryScenario, fairnessScenario, offloadScenario];
+const SCENARIOS: readonly Scenario[] = [respScenario, httpScenario, receiveScenario, memoryScenario, fairnessScenario, offloadScenario, pubsubScenario];
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
