@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { Connection } from '../src/Connection.js';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { invalid } from '../src/validate.js';
-import type { Lease } from './Lease.js';
+import { Lease } from './Lease.js';
 import { LeasePool, type LeasePoolOptions } from './LeasePool.js';
 
 /**
@@ -23,8 +23,14 @@ export interface ProactorOptions extends LeasePoolOptions {
    * Emit a lease only when exactly this many bytes are filled, across any fragmentation ("read 10 bytes into
    * my buffer and tell me when done"). Without it, each lease holds whatever one read brought, up to
    * `bufferSize`.
+   *
+   * A function makes every read a request of its own size: it is called with `undefined` for the first read,
+   * and then with each lease once the downstream `next` for it has returned (before `autoRelease` gives it
+   * back), and returns the size of the next read: a header, then a body of the length the header announced.
+   * 0 is allowed (an empty lease is emitted at once); a size over `bufferSize` (the pool's, default 65536)
+   * errors with `ERR_FRAME_TOO_LONG`, which bounds what a peer can make the reader buffer.
    */
-  readonly exactly?: number;
+  readonly exactly?: number | ((previous: Lease | undefined) => number);
   /** Lease from this pool instead of one the operator makes (share a pool across connections to cap memory). */
   readonly pool?: LeasePool;
   /** Release each lease as soon as the downstream `next` returns (default false: the consumer releases). */
@@ -42,10 +48,15 @@ export interface ProactorOptions extends LeasePoolOptions {
  * otherwise (TLS, or when the check fails). The stream completes at the end of input; a partial `exactly`
  * read at that point errors with `ERR_FRAME_TRUNCATED`.
  *
+ * Reads are requests, served in order: a `proactor()` subscribed while another reader reads the same
+ * connection (even from inside that reader's last emission) waits its turn and gets the bytes that follow, and
+ * `exactly` as a function sizes each read from the one before, as a header announces a body.
+ *
  * ## Example
  * ```ts
- * import { connect } from 'rxloop';
+ * import { connect, type Connection } from 'rxloop';
  * import { proactor } from 'rxloop/operators';
+ * import { of } from 'rxjs';
  *
  * // Read fixed 16-byte records from a server, no allocation per read.
  * connect({ host: '127.0.0.1', port: 9000 })
@@ -54,6 +65,20 @@ export interface ProactorOptions extends LeasePoolOptions {
  *     console.log(lease.buffer.readUInt32BE(0));
  *     lease.release();
  *   });
+ *
+ * // A 4-byte length, then a body of that length, for ever: each read is a request of its own size. The
+ * // function serves every connection of its source, so make the operator per connection when it keeps state.
+ * const frames = (connection: Connection) => {
+ *   let inBody = false;
+ *   return of(connection).pipe(proactor({
+ *     exactly: (previous) => {
+ *       if (previous === undefined || inBody) return ((inBody = false), 4);
+ *       inBody = true;
+ *       return previous.buffer.readUInt32BE(0);
+ *     },
+ *     autoRelease: true,
+ *   }));
+ * };
  * ```
  *
  * @param options buffer size and count, exact reads, a shared pool, automatic release
@@ -63,11 +88,12 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
   return (connections) =>
     new Observable<Lease>((subscriber) => {
       const exactly = options.exactly;
-      if (exactly !== undefined && !(Number.isInteger(exactly) && exactly > 0)) {
-        subscriber.error(invalid('proactor exactly', 'a positive integer', exactly));
+      const sized = typeof exactly === 'function';
+      if (exactly !== undefined && !sized && !(Number.isInteger(exactly) && exactly > 0)) {
+        subscriber.error(invalid('proactor exactly', 'a positive integer or a function', exactly));
         return;
       }
-      if (exactly !== undefined && options.pool !== undefined && options.pool.bufferSize < exactly) {
+      if (typeof exactly === 'number' && options.pool !== undefined && options.pool.bufferSize < exactly) {
         subscriber.error(invalid('proactor pool bufferSize', `at least exactly (${exactly})`, options.pool.bufferSize));
         return;
       }
@@ -85,13 +111,14 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
         next: (connection) => {
           let pool: LeasePool;
           try {
-            pool = options.pool ?? new LeasePool({ ...options, bufferSize: exactly ?? options.bufferSize });
+            pool = options.pool ?? new LeasePool({ ...options, bufferSize: typeof exactly === 'number' ? exactly : options.bufferSize });
           } catch (error) {
             subscriber.error(error);
             return;
           }
           active++;
-          readers.push(readConnection(connection, pool, exactly, options.autoRelease ?? false, subscriber, readerDone));
+          const size = typeof exactly === 'function' ? exactly : exactly === undefined ? undefined : () => exactly;
+          readers.push(readConnection(connection, pool, size, options.autoRelease ?? false, subscriber, readerDone));
         },
         error: (error) => subscriber.error(error),
         complete: () => {
@@ -106,14 +133,25 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
     });
 }
 
+/** A zero-byte read completes at once with an empty lease that belongs to no pool. */
+const EMPTY_MEMORY = Buffer.alloc(0);
+const emptyLease = (): Lease => {
+  const lease = new Lease(EMPTY_MEMORY, () => undefined);
+  lease.reset();
+  return lease;
+};
+
 /**
  * Runs one connection's leased reads; returns the function that stops them and gives unemitted leases back.
  * This is the per-read hot path: it allocates nothing, and emits straight to `subscriber`.
+ *
+ * @param sizeOf `undefined`: each lease holds what one read brought; otherwise the size of the next read, given
+ *   the lease before it
  */
 function readConnection(
   connection: Connection,
   pool: LeasePool,
-  exactly: number | undefined,
+  sizeOf: ((previous: Lease | undefined) => number) | undefined,
   autoRelease: boolean,
   subscriber: Subscriber<Lease>,
   done: () => void,
@@ -123,22 +161,61 @@ function readConnection(
   const posted: Lease[] = [];
   let filling: Lease | null = null;
   let finished = false;
+  /** The size of the read in progress (exact mode). */
+  let want = 0;
   const resume = (): void => connection.resumeLeased();
 
   const source = {
     lease: (): Buffer | null => {
       if (finished) return null;
       // Whole-buffer mode takes a fresh lease per read; exact mode keeps filling one lease until it is full.
-      const lease = exactly !== undefined && filling !== null ? filling : pool.take();
+      const lease = sizeOf !== undefined && filling !== null ? filling : pool.take();
       if (lease === null) {
         pool.whenAvailable(resume);
         return null;
       }
       posted.push(lease);
-      if (exactly === undefined) return lease.memory;
+      if (sizeOf === undefined) return lease.memory;
       filling = lease;
-      return lease.memory.subarray(lease.filled, exactly);
+      return lease.memory.subarray(lease.filled, want);
     },
+  };
+
+  /** Emits `lease`; in exact mode, asks for the next size (emitting empty reads at once). `false`: stopped. */
+  const emit = (lease: Lease): boolean => {
+    subscriber.next(lease);
+    // The next size is asked for once the downstream `next` has returned, and before the lease goes back.
+    const sized = sizeOf === undefined || finished || nextSize(lease);
+    if (autoRelease && !lease.released) lease.release();
+    if (!sized || finished) return false;
+    while (sizeOf !== undefined && want === 0) {
+      const empty = emptyLease();
+      subscriber.next(empty);
+      if (finished || !nextSize(empty)) return false;
+    }
+    return true;
+  };
+
+  /** Asks `sizeOf` for the size of the read after `previous`; fails the reader for a bad answer. */
+  const nextSize = (previous: Lease | undefined): boolean => {
+    let size: number;
+    try {
+      size = sizeOf!(previous);
+    } catch (error) {
+      fail(error);
+      return false;
+    }
+    if (!Number.isInteger(size) || size < 0) {
+      fail(invalid('proactor exactly()', 'an integer >= 0', size));
+      return false;
+    }
+    if (size > pool.bufferSize) {
+      fail(new RxloopError(ErrorCode.FRAME_TOO_LONG,
+        `proactor expected a read of at most ${pool.bufferSize} bytes (the buffer size), got a request for ${size}`));
+      return false;
+    }
+    want = size;
+    return true;
   };
 
   const onChunks = (chunks: readonly Buffer[]): void => {
@@ -152,12 +229,11 @@ function readConnection(
         return;
       }
       const filled = lease.fill(chunk);
-      if (exactly !== undefined) {
-        if (filled !== exactly) continue;
+      if (sizeOf !== undefined) {
+        if (filled !== want) continue;
         if (filling === lease) filling = null;
       }
-      subscriber.next(lease);
-      if (autoRelease && !lease.released) lease.release();
+      if (!emit(lease)) return;
     }
   };
 
@@ -179,6 +255,16 @@ function readConnection(
   };
 
   let stopReading: () => void = () => undefined;
+  if (sizeOf !== undefined) {
+    // The first read's size; zero-byte reads before it complete at once.
+    if (!nextSize(undefined)) return () => undefined;
+    while (want === 0) {
+      const empty = emptyLease();
+      subscriber.next(empty);
+      if (finished || subscriber.closed) return () => undefined;
+      if (!nextSize(empty)) return () => undefined;
+    }
+  }
   try {
     stopReading = connection.readLeased(source, onChunks, (error) => {
       if (finished) return;
@@ -187,9 +273,9 @@ function readConnection(
         return;
       }
       const partial = filling?.filled ?? 0;
-      if (exactly !== undefined && partial > 0) {
+      if (sizeOf !== undefined && partial > 0) {
         fail(new RxloopError(ErrorCode.FRAME_TRUNCATED,
-          `proactor expected ${exactly} bytes, but the input ended after ${partial}`));
+          `proactor expected ${want} bytes, but the input ended after ${partial}`));
         return;
       }
       finished = true;

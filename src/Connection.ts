@@ -1,75 +1,34 @@
-import { Observable, type Observer, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
-import type { Backend, BufferSource, ReadMode, SocketAddress, Transport, TransportSink } from './backends/Backend.js';
+import type { Observable, Unsubscribable } from 'rxjs';
+import type { Backend, BufferSource, ReadMode, SocketAddress, Transport } from './backends/Backend.js';
+import type { ConnectionClosed } from './ConnectionClosed.js';
+import { ConnectionData, type DataObserver } from './ConnectionData.js';
+import type { ConnectionOptions } from './ConnectionOptions.js';
+import type { DemandState } from './DemandState.js';
 import { ErrorCode, RxloopError } from './errors.js';
+import type { ReadMeter } from './ReadMeter.js';
+import { ConnectionSink } from './connection/ConnectionSink.js';
+import { makeClosed, makeDemand, makeDraining, makeReadable, makeWritable } from './connection/connectionStreams.js';
+import { createRareState, type RareState } from './connection/RareState.js';
+import { endReaders, readLeased, subscribeData } from './connection/readerLine.js';
+import {
+  BACKLOG_PAUSES,
+  BACKLOGGED,
+  CLOSING,
+  DELIVERING,
+  DELIVERY_CORKED,
+  DRAINING,
+  INPUT_ENDED,
+  OUTPUT_ENDED,
+  PAUSE_ON_BACKLOG,
+  READING,
+} from './connection/connectionFlags.js';
+import { nextAll, takeSubscribers, type Subscribers } from './connection/subscriberList.js';
 
-/**
- * Why and how a {@link Connection} closed, as {@link Connection.closed$} reports it.
- *
- * ## Example
- * ```ts
- * import type { Connection } from 'rxloop';
- *
- * function logClose(connection: Connection): void {
- *   connection.closed$.subscribe(({ error }) => console.log(connection.id, error ? error.code : 'closed'));
- * }
- * ```
- */
-export interface ConnectionClosed {
-  /** Set when the connection did not close in order (a reset, a socket error). */
-  readonly error: RxloopError | undefined;
-}
-
-/**
- * A snapshot of a connection's flow control, as {@link Connection.demand$} reports it.
- *
- * ## Example
- * ```ts
- * import type { Connection } from 'rxloop';
- *
- * function watch(connection: Connection): void {
- *   connection.demand$.subscribe((d) => {
- *     if (!d.reading) console.log(`paused: ${d.holds} holds, ${d.writableLength} bytes waiting to be sent`);
- *   });
- * }
- * ```
- */
-export interface DemandState {
-  /** Whether the connection is taking bytes from the operating system right now. */
-  readonly reading: boolean;
-  /** How many readers (subscriptions to `data$`, `readable$` or a leased reader) want data. */
-  readonly readers: number;
-  /** How many holds (from {@link Connection.hold}, `sendTo`, `offload`, or a write backlog) stop reading. */
-  readonly holds: number;
-  /** Whether writes are below the high-water mark (`write` would return `true`). */
-  readonly writable: boolean;
-  /** Bytes received and not yet handed to a reader. */
-  readonly readableLength: number;
-  /** Bytes written and not yet handed to the operating system. */
-  readonly writableLength: number;
-}
-
-/**
- * Options for a {@link Connection}, given to `listen` and `connect`.
- *
- * ## Example
- * ```ts
- * import { listen, type ConnectionOptions } from 'rxloop';
- *
- * // A server that only pushes: reading a client may pause while our output to it is backed up.
- * const flow: ConnectionOptions = { pauseReadingOnWriteBacklog: true };
- * listen({ port: 0, ...flow }).subscribe((connection) => connection.write('welcome\n'));
- * ```
- */
-export interface ConnectionOptions {
-  /**
-   * Stop reading whenever the write buffer is over its high-water mark, and resume on drain (default `false`).
-   * `sendTo` already does this for the connections whose input feeds what it writes (an echo, a
-   * request/response handler, a proxy), which is where it is right. Turning it on for every write would
-   * deadlock two peers that both write more than the socket buffers hold before reading (a client uploading a
-   * large request while the server streams its answer).
-   */
-  readonly pauseReadingOnWriteBacklog?: boolean;
-}
+export type { ConnectionClosed } from './ConnectionClosed.js';
+export type { ConnectionOptions } from './ConnectionOptions.js';
+export type { DemandState } from './DemandState.js';
+export type { ReadMeter } from './ReadMeter.js';
+export { ConnectionData, type DataObserver } from './ConnectionData.js';
 
 let nextConnectionId = 1;
 
@@ -84,8 +43,11 @@ let nextConnectionId = 1;
  *   bounded stages while their queue is long) pauses reading, and the peer feels it as TCP backpressure.
  *   {@link Connection.demand$} shows it.
  *
- * A connection is read in one mode at a time; subscribing to `data$` while `readable$` is subscribed (or the
- * other way round) errors with `ERR_INVALID_ARGUMENT`.
+ * **One reader at a time, in order.** A connection is read by one reader at a time: the subscribers of `data$`
+ * (any number, all seeing every chunk), or of `readable$`, or one leased reader (`proactor()`). A reader that
+ * subscribes while another one reads waits its turn, in the order of subscription, and starts the moment the
+ * readers before it are done, with no byte lost or read twice at the switch, as read requests queue in a
+ * proactor. So a header read can subscribe the body's read from inside its last emission.
  *
  * Input and output close separately. The end of input completes `data$` and `readable$` and leaves output
  * open, so a handler can still answer the last request; {@link Connection.end} half-closes output;
@@ -122,7 +84,7 @@ export class Connection {
    */
   get data$(): Observable<Buffer> {
     // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.lazyData ??= this.makeData());
+    return (this.lazyData ??= new ConnectionData(this, (subscriber) => this.subscribeData(subscriber)));
   }
 
   /**
@@ -130,8 +92,7 @@ export class Connection {
    * Emits at once on subscribe when bytes are already waiting. Completes at the end of input.
    */
   get readable$(): Observable<Connection> {
-    // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.rareState().readable$ ??= this.makeReadable());
+    return (this.rareState().readable$ ??= makeReadable(this));
   }
 
   /**
@@ -139,38 +100,80 @@ export class Connection {
    * subscribe when that is already so, and after each drain. Completes when output closes.
    */
   get writable$(): Observable<Connection> {
-    // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.rareState().writable$ ??= this.makeWritable());
+    return (this.rareState().writable$ ??= makeWritable(this));
   }
 
   /** Emits once, when the connection is closed for good, then completes (late subscribers get it at once). */
   get closed$(): Observable<ConnectionClosed> {
-    // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.rareState().closed$ ??= this.makeClosed());
+    return (this.rareState().closed$ ??= makeClosed(this));
   }
 
   /** Emits the flow-control state at once and on every change of `reading` or `writable`. */
   get demand$(): Observable<DemandState> {
-    // Created on first use: most connections never touch most of these, and idle connections are many.
-    return (this.rareState().demand$ ??= this.makeDemand());
+    return (this.rareState().demand$ ??= makeDemand(this));
   }
 
-  private readonly transport: Transport;
+  /**
+   * The server is stopping: emits once and completes when the drain begins (at once for a late subscriber);
+   * completes without emitting if the connection closes first.
+   *
+   * **Subscribing takes the drain over.** A connection whose handler does not subscribe is drained for it: its
+   * input ends at once, as if the peer had ended it (`data$` completes, frame decoders stop at the last whole
+   * frame), the pipeline answers what it has read, and the connection closes once its output is flushed. A
+   * handler that subscribes before the drain keeps reading instead, so that it can finish the exchange under
+   * way and close politely (HTTP: `Connection: close` on the response in progress, an idle keep-alive
+   * connection closed at once; RESP: idle connections closed). Either way a connection still open at the stop
+   * deadline is reset, so that the peer does not take a cut-off reply for a complete one.
+   *
+   * ## Example
+   * ```ts
+   * import type { Connection } from 'rxloop';
+   * import { sendTo } from 'rxloop/operators';
+   * import { merge, map, takeUntil } from 'rxjs';
+   *
+   * // A line chat that says goodbye when the server stops, then closes.
+   * export default function handler(connection: Connection) {
+   *   const bye = connection.draining$.pipe(map(() => 'server stopping, bye\n'));
+   *   return merge(connection.data$.pipe(takeUntil(connection.draining$)), bye).pipe(sendTo(connection));
+   * }
+   * ```
+   */
+  get draining$(): Observable<void> {
+    return (this.rareState().draining$ ??= makeDraining(this));
+  }
+
+  /** Whether the server this connection belongs to is stopping (see {@link Connection.draining$}). */
+  get isDraining(): boolean {
+    return (this.flags & DRAINING) !== 0;
+  }
+
   // Idle connections are many, so every field here is paid for by each of them: state bits share one number,
   // subscriber lists hold a lone subscriber without an array, and the rarely used parts are created on use.
-  private flags = 0;
-  private mode: ReadMode | undefined;
-  private readers = 0;
-  private holds = 0;
-  private closedWith: ConnectionClosed | undefined;
+  // The fields marked internal are shared with the files under src/connection/, which hold the sink, the
+  // teardowns and the Observables of this class.
+  /** @internal */
+  readonly transport: Transport;
+  /** @internal the `flags` bits below */
+  flags = 0;
+  /** @internal the read mode of the active readers; `undefined` before the first reader */
+  mode: ReadMode | undefined;
+  /** @internal active readers */
+  readers = 0;
+  /** @internal */
+  holds = 0;
+  /** @internal */
+  closedWith: ConnectionClosed | undefined;
   private meter: ReadMeter | undefined;
   /** The meter's turn this connection's byte count belongs to, and the count. */
   private meterTurn = -1;
   private meterBytes = 0;
   private lazyData: Observable<Buffer> | undefined;
-  private dataSubscribers: Subscribers<Buffer> = undefined;
-  private closeCallbacks: ((closed: ConnectionClosed) => void)[] | ((closed: ConnectionClosed) => void) | undefined;
-  private rare: RareState | undefined;
+  /** @internal */
+  dataSubscribers: Subscribers<Buffer> = undefined;
+  /** @internal */
+  closeCallbacks: ((closed: ConnectionClosed) => void)[] | ((closed: ConnectionClosed) => void) | undefined;
+  /** @internal */
+  rare: RareState | undefined;
   /** The first write made during a delivery, sent when the delivery ends (see `write`). */
   private heldWrite: Uint8Array | undefined;
 
@@ -186,7 +189,7 @@ export class Connection {
     this.transport = transport;
     this.backend = backend;
     if (options.pauseReadingOnWriteBacklog === true) this.flags = PAUSE_ON_BACKLOG;
-    transport.attach(new Connection.Sink(this));
+    transport.attach(new ConnectionSink(this));
   }
 
   /** The local end of the connection. */
@@ -245,6 +248,19 @@ export class Connection {
     return (this.flags & DELIVERING) !== 0;
   }
 
+  /**
+   * Whether a write now would be welcome: output is open and the write buffer is below its high-water mark
+   * (what {@link Connection.writable$} announces).
+   */
+  get isWritable(): boolean {
+    return (this.flags & (BACKLOGGED | OUTPUT_ENDED)) === 0 && this.closedWith === undefined;
+  }
+
+  /** The `writableLength` above which `write` returns `false` and {@link Connection.isWritable} is `false`. */
+  get writableHighWaterMark(): number {
+    return this.transport.writableHighWaterMark;
+  }
+
   /** Bytes written and not yet handed to the operating system. */
   get writableLength(): number {
     return this.transport.writableLength + (this.heldWrite?.length ?? 0);
@@ -264,7 +280,8 @@ export class Connection {
 
   /**
    * Readiness read: takes up to `size` waiting bytes (all of them without `size`), or returns `null` when none
-   * wait. Use it from a {@link Connection.readable$} subscription.
+   * wait. It takes exactly `size` bytes when at least that many wait, across however many reads brought them.
+   * Use it from a {@link Connection.readable$} subscription.
    *
    * ## Example
    * ```ts
@@ -356,15 +373,15 @@ export class Connection {
     if (!this.transport.write(held)) this.backlog();
   }
 
-  /** Starts delivering a read to this connection's readers; `false` when one is already under way. */
-  private beginDelivery(): boolean {
+  /** @internal starts delivering a read to this connection's readers; `false` when one is already under way */
+  beginDelivery(): boolean {
     if ((this.flags & DELIVERING) !== 0) return false;
     this.flags |= DELIVERING;
     return true;
   }
 
-  /** Ends a delivery: the writes it caused go out (see `write`). */
-  private endDelivery(): void {
+  /** @internal ends a delivery: the writes it caused go out (see `write`) */
+  endDelivery(): void {
     this.flags &= ~DELIVERING;
     if (this.heldWrite !== undefined) {
       if (this.closedWith === undefined) this.flushHeldWrite();
@@ -376,8 +393,8 @@ export class Connection {
     }
   }
 
-  /** Hands a batch of completed reads to the leased reader or the `data$` subscribers. */
-  private dispatch(chunks: readonly Buffer[]): void {
+  /** @internal hands a batch of completed reads to the leased reader or the `data$` subscribers */
+  dispatch(chunks: readonly Buffer[]): void {
     if (this.meter !== undefined) {
       let bytes = 0;
       for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
@@ -395,6 +412,84 @@ export class Connection {
       return;
     }
     for (let i = 0; i < chunks.length; i++) for (const subscriber of subscribers) subscriber.next(chunks[i]!);
+  }
+
+  /** @internal the transport says its write buffer drained */
+  drained(): void {
+    if ((this.flags & BACKLOGGED) === 0) return;
+    this.flags &= ~BACKLOGGED;
+    this.updateReading(true);
+    nextAll(this.rare?.writableSubscribers, this);
+  }
+
+  /** @internal the transport says the peer ended its output */
+  inputEnded(): void {
+    if ((this.flags & INPUT_ENDED) !== 0) return;
+    this.flags |= INPUT_ENDED;
+    endReaders(this, undefined);
+    this.updateReading(true);
+  }
+
+  /** @internal the transport is closed for good */
+  transportClosed(error: RxloopError | undefined): void {
+    if (this.closedWith !== undefined) return;
+    const closedWith: ConnectionClosed = { error };
+    this.closedWith = closedWith;
+    const rare = this.rare;
+    if (rare?.lingerTimer !== undefined) {
+      rare.lingerTimer.unsubscribe();
+      rare.lingerTimer = undefined;
+    }
+    const inputWasOpen = (this.flags & INPUT_ENDED) === 0;
+    this.flags = (this.flags | OUTPUT_ENDED | INPUT_ENDED) & ~READING;
+    if (inputWasOpen) endReaders(this, error);
+    this.completeWritable();
+    const callbacks = this.closeCallbacks;
+    this.closeCallbacks = undefined;
+    if (typeof callbacks === 'function') callbacks(closedWith);
+    else if (callbacks !== undefined) for (const callback of callbacks) callback(closedWith);
+    if (rare === undefined) return;
+    const closedSubscribers = takeSubscribers(rare.closedSubscribers);
+    rare.closedSubscribers = undefined;
+    for (const subscriber of closedSubscribers) {
+      subscriber.next(closedWith);
+      subscriber.complete();
+    }
+    const draining = takeSubscribers(rare.drainingSubscribers);
+    rare.drainingSubscribers = undefined;
+    for (const subscriber of draining) subscriber.complete();
+    const demandSubscribers = takeSubscribers(rare.demandSubscribers);
+    rare.demandSubscribers = undefined;
+    if (demandSubscribers.length === 0) return;
+    const demand = this.demand;
+    for (const subscriber of demandSubscribers) {
+      subscriber.next(demand);
+      subscriber.complete();
+    }
+  }
+
+  /**
+   * Begins the drain of a stopping server (see {@link Connection.draining$}): tells the subscribers of
+   * `draining$`, or, without any, ends the input at once. Called by `listen`'s shutdown and by the topologies;
+   * calling it again does nothing.
+   *
+   * @internal
+   */
+  drain(): void {
+    if ((this.flags & DRAINING) !== 0 || this.closedWith !== undefined) return;
+    this.flags |= DRAINING;
+    const rare = this.rare;
+    const subscribers = takeSubscribers(rare?.drainingSubscribers);
+    if (subscribers.length > 0) {
+      rare!.drainingSubscribers = undefined;
+      for (const subscriber of subscribers) {
+        subscriber.next();
+        subscriber.complete();
+      }
+      return;
+    }
+    // Nobody takes the drain over: no new input is read, so the pipeline ends at the last whole frame it has.
+    this.inputEnded();
   }
 
   /**
@@ -531,9 +626,22 @@ export class Connection {
   }
 
   /**
+   * Subscribes an observer to the completion events without an RxJS subscriber in between: what `data$` does
+   * for a subscriber, and what `sendTo` does for its own writer when its source is a `data$` (an echo, a proxy),
+   * so the bytes go from the socket to the write with nothing in the way. Returns the teardown, or `undefined`
+   * when the observer was finished at once (input already ended).
+   *
+   * @internal
+   */
+  subscribeData(observer: DataObserver): Unsubscribable | undefined {
+    return subscribeData(this, observer);
+  }
+
+  /**
    * Reads in leased mode: the backend fills buffers taken from `source` and `onChunks` receives views of the
    * filled bytes, a batch at a time. This is the primitive under the `proactor()` operator; most code wants
-   * that operator instead. Only one leased reader may exist at a time. The returned function stops reading.
+   * that operator instead. While other readers read, the reader waits its turn (see {@link Connection}); it
+   * starts asking `source` for buffers only then. The returned function stops it, or takes it out of the line.
    *
    * @internal
    * @param source supplies the buffers (returning `null` pauses reading until {@link Connection.resumeLeased})
@@ -546,30 +654,7 @@ export class Connection {
     onChunks: (chunks: readonly Buffer[]) => void,
     onEnd: (error: RxloopError | undefined) => void,
   ): () => void {
-    if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
-      onEnd(this.closedWith?.error);
-      return () => undefined;
-    }
-    const rare = this.rareState();
-    if (rare.leasedReader !== undefined || (this.readers > 0 && this.mode !== 'leased')) {
-      throw this.modeConflict('leased');
-    }
-    if (this.mode !== 'leased') this.transport.setReadMode('leased', source);
-    this.mode = 'leased';
-    rare.leasedReader = onChunks;
-    rare.leasedEnd = onEnd;
-    this.readers++;
-    this.updateReading(true);
-    let stopped = false;
-    return () => {
-      if (stopped) return;
-      stopped = true;
-      if (rare.leasedReader === onChunks) {
-        rare.leasedReader = undefined;
-        rare.leasedEnd = undefined;
-        this.removeReader();
-      }
-    };
+    return readLeased(this, source, onChunks, onEnd);
   }
 
   /**
@@ -622,270 +707,13 @@ export class Connection {
     }
   }
 
-  private rareState(): RareState {
-    return (this.rare ??= {
-      readable$: undefined,
-      writable$: undefined,
-      closed$: undefined,
-      demand$: undefined,
-      readableSubscribers: undefined,
-      writableSubscribers: undefined,
-      closedSubscribers: undefined,
-      demandSubscribers: undefined,
-      leasedReader: undefined,
-      leasedEnd: undefined,
-      lingerTimer: undefined,
-    });
+  /** @internal the rarely used state, created on first use */
+  rareState(): RareState {
+    return (this.rare ??= createRareState());
   }
 
-  /**
-   * Subscribes an observer to the completion events without an RxJS subscriber in between: what `data$` does
-   * for a subscriber, and what `sendTo` does for its own writer when its source is a `data$` (an echo, a proxy),
-   * so the bytes go from the socket to the write with nothing in the way. Returns the teardown, or `undefined`
-   * when the observer was finished at once (input already ended, or another read mode is in use).
-   *
-   * @internal
-   */
-  subscribeData(observer: DataObserver): Unsubscribable | undefined {
-    if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
-      this.finishReader(observer);
-      return undefined;
-    }
-    if (!this.addReader(observer, 'completion')) return undefined;
-    this.dataSubscribers = addSubscriber(this.dataSubscribers, observer);
-    return new Connection.Teardown(this, observer, DATA);
-  }
-
-  private makeData(): Observable<Buffer> {
-    return new ConnectionData(this, (subscriber) => this.subscribeData(subscriber));
-  }
-
-  private makeReadable(): Observable<Connection> {
-    return new Observable<Connection>((subscriber) => {
-      if ((this.flags & INPUT_ENDED) !== 0 || this.closedWith !== undefined) {
-        if (this.transport.readableLength > 0) subscriber.next(this);
-        this.finishReader(subscriber);
-        return;
-      }
-      if (!this.addReader(subscriber, 'readiness')) return;
-      const rare = this.rareState();
-      rare.readableSubscribers = addSubscriber(rare.readableSubscribers, subscriber);
-      if (this.transport.readableLength > 0) subscriber.next(this);
-      return new Connection.Teardown(this, subscriber, READABLE);
-    });
-  }
-
-  private makeWritable(): Observable<Connection> {
-    return new Observable<Connection>((subscriber) => {
-      if ((this.flags & OUTPUT_ENDED) !== 0 || this.closedWith !== undefined) {
-        subscriber.complete();
-        return;
-      }
-      const rare = this.rareState();
-      rare.writableSubscribers = addSubscriber(rare.writableSubscribers, subscriber);
-      if ((this.flags & BACKLOGGED) === 0) subscriber.next(this);
-      return new Connection.Teardown(this, subscriber, WRITABLE);
-    });
-  }
-
-  private makeClosed(): Observable<ConnectionClosed> {
-    return new Observable<ConnectionClosed>((subscriber) => {
-      if (this.closedWith !== undefined) {
-        subscriber.next(this.closedWith);
-        subscriber.complete();
-        return;
-      }
-      const rare = this.rareState();
-      rare.closedSubscribers = addSubscriber(rare.closedSubscribers, subscriber);
-      return new Connection.Teardown(this, subscriber, CLOSED);
-    });
-  }
-
-  private makeDemand(): Observable<DemandState> {
-    return new Observable<DemandState>((subscriber) => {
-      subscriber.next(this.demand);
-      if (this.closedWith !== undefined) {
-        subscriber.complete();
-        return;
-      }
-      const rare = this.rareState();
-      rare.demandSubscribers = addSubscriber(rare.demandSubscribers, subscriber);
-      return new Connection.Teardown(this, subscriber, DEMAND);
-    });
-  }
-
-  /** Ends one subscription to one of the Observables (an object, not a closure: cheaper per connection). */
-  private static readonly Teardown = class {
-    constructor(
-      private readonly connection: Connection,
-      private readonly subscriber: object,
-      private kind: number,
-    ) {}
-
-    unsubscribe(): void {
-      const { connection, subscriber } = this;
-      const kind = this.kind;
-      // Idempotent: a fused `sendTo` may end its data subscription before its own teardown does it again.
-      if (kind === DONE) return;
-      this.kind = DONE;
-      if (kind === DATA) {
-        connection.dataSubscribers = removeSubscriber(connection.dataSubscribers, subscriber);
-        connection.removeReader();
-        return;
-      }
-      const rare = connection.rareState();
-      switch (kind) {
-        case READABLE:
-          rare.readableSubscribers = removeSubscriber(rare.readableSubscribers, subscriber);
-          connection.removeReader();
-          break;
-        case WRITABLE:
-          rare.writableSubscribers = removeSubscriber(rare.writableSubscribers, subscriber);
-          break;
-        case CLOSED:
-          rare.closedSubscribers = removeSubscriber(rare.closedSubscribers, subscriber);
-          break;
-        default:
-          rare.demandSubscribers = removeSubscriber(rare.demandSubscribers, subscriber);
-      }
-    }
-  };
-
-  /** What the transport calls: one small object per connection rather than five closures. */
-  private static readonly Sink = class implements TransportSink {
-    constructor(private readonly connection: Connection) {}
-
-    readable(): void {
-      const connection = this.connection;
-      const subscribers = connection.rare?.readableSubscribers;
-      if (subscribers === undefined) return;
-      const outermost = connection.beginDelivery();
-      try {
-        if (!Array.isArray(subscribers)) subscribers.next(connection);
-        else for (const subscriber of subscribers) subscriber.next(connection);
-      } finally {
-        if (outermost) connection.endDelivery();
-      }
-    }
-
-    completed(chunks: readonly Buffer[]): void {
-      const connection = this.connection;
-      const outermost = connection.beginDelivery();
-      try {
-        connection.dispatch(chunks);
-      } finally {
-        if (outermost) connection.endDelivery();
-      }
-    }
-
-    writable(): void {
-      const connection = this.connection;
-      if ((connection.flags & BACKLOGGED) === 0) return;
-      connection.flags &= ~BACKLOGGED;
-      connection.updateReading(true);
-      const subscribers = connection.rare?.writableSubscribers;
-      if (subscribers === undefined) return;
-      if (!Array.isArray(subscribers)) subscribers.next(connection);
-      else for (const subscriber of subscribers) subscriber.next(connection);
-    }
-
-    ended(): void {
-      const connection = this.connection;
-      if ((connection.flags & INPUT_ENDED) !== 0) return;
-      connection.flags |= INPUT_ENDED;
-      connection.endReaders(undefined);
-      connection.updateReading(true);
-    }
-
-    closed(error: RxloopError | undefined): void {
-      const connection = this.connection;
-      if (connection.closedWith !== undefined) return;
-      const closedWith: ConnectionClosed = { error };
-      connection.closedWith = closedWith;
-      const rare = connection.rare;
-      if (rare?.lingerTimer !== undefined) {
-        rare.lingerTimer.unsubscribe();
-        rare.lingerTimer = undefined;
-      }
-      const inputWasOpen = (connection.flags & INPUT_ENDED) === 0;
-      connection.flags = (connection.flags | OUTPUT_ENDED | INPUT_ENDED) & ~READING;
-      if (inputWasOpen) connection.endReaders(error);
-      connection.completeWritable();
-      const callbacks = connection.closeCallbacks;
-      connection.closeCallbacks = undefined;
-      if (typeof callbacks === 'function') callbacks(closedWith);
-      else if (callbacks !== undefined) for (const callback of callbacks) callback(closedWith);
-      if (rare === undefined) return;
-      const closedSubscribers = takeSubscribers(rare.closedSubscribers);
-      rare.closedSubscribers = undefined;
-      for (const subscriber of closedSubscribers) {
-        subscriber.next(closedWith);
-        subscriber.complete();
-      }
-      const demandSubscribers = takeSubscribers(rare.demandSubscribers);
-      rare.demandSubscribers = undefined;
-      if (demandSubscribers.length === 0) return;
-      const demand = connection.demand;
-      for (const subscriber of demandSubscribers) {
-        subscriber.next(demand);
-        subscriber.complete();
-      }
-    }
-  };
-
-  private addReader(subscriber: Observer<never>, mode: ReadMode): boolean {
-    if (this.readers > 0 && this.mode !== mode) {
-      subscriber.error(this.modeConflict(mode));
-      return false;
-    }
-    if (this.mode !== mode) this.transport.setReadMode(mode);
-    this.mode = mode;
-    this.readers++;
-    this.updateReading(true);
-    return true;
-  }
-
-  private removeReader(): void {
-    this.readers--;
-    this.updateReading(true);
-  }
-
-  private modeConflict(wanted: ReadMode): RxloopError {
-    return new RxloopError(
-      ErrorCode.INVALID_ARGUMENT,
-      `connection ${this.id} expected one read mode at a time: it is read in '${this.mode}' mode, ` +
-        `so it cannot also be read in '${wanted}' mode`,
-    );
-  }
-
-  private finishReader(subscriber: Observer<never>): void {
-    const error = this.closedWith?.error;
-    if (error !== undefined) subscriber.error(error);
-    else subscriber.complete();
-  }
-
-  private endReaders(error: RxloopError | undefined): void {
-    const data = takeSubscribers(this.dataSubscribers);
-    this.dataSubscribers = undefined;
-    for (const subscriber of data) {
-      if (error !== undefined) subscriber.error(error);
-      else subscriber.complete();
-    }
-    const rare = this.rare;
-    if (rare === undefined) return;
-    const readable = takeSubscribers(rare.readableSubscribers);
-    rare.readableSubscribers = undefined;
-    for (const subscriber of readable) {
-      if (error !== undefined) subscriber.error(error);
-      else subscriber.complete();
-    }
-    const leasedEnd = rare.leasedEnd;
-    rare.leasedReader = undefined;
-    rare.leasedEnd = undefined;
-    leasedEnd?.(error);
-  }
-
-  private completeWritable(): void {
+  /** @internal */
+  completeWritable(): void {
     const rare = this.rare;
     if (rare === undefined) return;
     const writable = takeSubscribers(rare.writableSubscribers);
@@ -893,7 +721,8 @@ export class Connection {
     for (const subscriber of writable) subscriber.complete();
   }
 
-  private updateReading(notify: boolean): void {
+  /** @internal */
+  updateReading(notify: boolean): void {
     const flags = this.flags;
     const blocked = this.holds > 0 || (flags & BACKLOG_PAUSES) === BACKLOG_PAUSES;
     const want = this.readers > 0 && !blocked && (flags & INPUT_ENDED) === 0 && this.closedWith === undefined;
@@ -901,147 +730,6 @@ export class Connection {
       this.flags = want ? flags | READING : flags & ~READING;
       if (this.closedWith === undefined) this.transport.setReading(want);
     }
-    if (notify && this.rare?.demandSubscribers !== undefined) this.publishDemand(this.rare.demandSubscribers);
-  }
-
-  private publishDemand(subscribers: Subscribers<DemandState>): void {
-    const demand = this.demand;
-    if (!Array.isArray(subscribers)) subscribers!.next(demand);
-    else for (const subscriber of subscribers) subscriber.next(demand);
+    if (notify && this.rare?.demandSubscribers !== undefined) nextAll(this.rare.demandSubscribers, this.demand);
   }
 }
-
-/**
- * A reactor's per-turn read budget, shared by its connections (see {@link Connection.setMeter}).
- *
- * ## Example
- * ```ts
- * import type { Connection } from 'rxloop';
- *
- * // Pause a connection that read more than 64 KiB in one turn until the next turn.
- * const held: (() => void)[] = [];
- * const meter = {
- *   turn: 0,
- *   budget: 64 * 1024,
- *   dispatched: 0,
- *   turnStarted: () => undefined,
- *   exceeded: (connection: Connection) => held.push(connection.hold()),
- * };
- * setInterval(() => { meter.turn++; held.splice(0).forEach((release) => release()); }, 1);
- * const watch = (connection: Connection): void => connection.setMeter(meter);
- * ```
- *
- * @internal
- */
-export interface ReadMeter {
-  /** The current turn; a connection's byte count restarts when it changes. */
-  readonly turn: number;
-  /** The bytes one connection may dispatch per turn before `exceeded` is called. */
-  readonly budget: number;
-  /** Reads dispatched, counted by the connections. */
-  dispatched: number;
-  /** Called by a connection's first read in a turn (the reactor schedules the turn's end). */
-  turnStarted(): void;
-  /** Called once per turn for a connection that went over the budget. */
-  exceeded(connection: Connection): void;
-}
-
-/** `connection.flags` bits. */
-const PAUSE_ON_BACKLOG = 1;
-const BACKLOGGED = 2;
-const BACKLOG_PAUSES = PAUSE_ON_BACKLOG | BACKLOGGED;
-const READING = 4;
-const INPUT_ENDED = 8;
-const OUTPUT_ENDED = 16;
-const CLOSING = 32;
-/** Inside the sink's delivery of a read to the readers. */
-const DELIVERING = 64;
-/** A second write inside a delivery corked the transport until the delivery ends. */
-const DELIVERY_CORKED = 128;
-
-/** Which list a teardown leaves. */
-const DATA = 0;
-const READABLE = 1;
-const WRITABLE = 2;
-const CLOSED = 3;
-const DEMAND = 4;
-const DONE = -1;
-
-/**
- * A subscriber list that holds one subscriber without an array (the common case) and more in one. Lists are
- * copied on change, never changed in place, so a delivery iterates the list it read without copying it first.
- */
-type Subscribers<T> = Observer<T> | Observer<T>[] | undefined;
-
-/**
- * What {@link Connection.subscribeData} delivers to: an RxJS subscriber, or `sendTo`'s writer.
- *
- * @internal
- */
-export type DataObserver = Observer<Buffer>;
-
-/**
- * The Observable behind {@link Connection.data$}; `sendTo` recognises it to subscribe its writer directly.
- *
- * ## Example
- * ```ts
- * import { listen } from 'rxloop';
- *
- * listen({ port: 0 }).subscribe((connection) => {
- *   const input = connection.data$; // a ConnectionData: an Observable<Buffer> that knows its connection
- *   input.subscribe((chunk) => console.log(chunk.length));
- * });
- * ```
- *
- * @internal
- */
-export class ConnectionData extends Observable<Buffer> {
-  /**
-   * @param connection whose input this is
-   * @param subscribe subscribes a subscriber to the input
-   */
-  constructor(
-    readonly connection: Connection,
-    subscribe: (subscriber: Subscriber<Buffer>) => TeardownLogic,
-  ) {
-    super(subscribe);
-  }
-}
-
-/** The parts of a connection that most connections never use, created on first use. */
-interface RareState {
-  readable$: Observable<Connection> | undefined;
-  writable$: Observable<Connection> | undefined;
-  closed$: Observable<ConnectionClosed> | undefined;
-  demand$: Observable<DemandState> | undefined;
-  readableSubscribers: Subscribers<Connection>;
-  writableSubscribers: Subscribers<Connection>;
-  closedSubscribers: Subscribers<ConnectionClosed>;
-  demandSubscribers: Subscribers<DemandState>;
-  leasedReader: ((chunks: readonly Buffer[]) => void) | undefined;
-  leasedEnd: ((error: RxloopError | undefined) => void) | undefined;
-  lingerTimer: { unsubscribe(): void } | undefined;
-}
-
-function addSubscriber<T>(list: Subscribers<T>, subscriber: Observer<T>): Subscribers<T> {
-  if (list === undefined) return subscriber;
-  return Array.isArray(list) ? [...list, subscriber] : [list, subscriber];
-}
-
-function removeSubscriber<T>(list: Subscribers<T>, subscriber: object): Subscribers<T> {
-  if (list === subscriber) return undefined;
-  if (!Array.isArray(list)) return list;
-  const index = list.indexOf(subscriber as Observer<T>);
-  if (index === -1) return list;
-  const rest = list.slice();
-  rest.splice(index, 1);
-  return rest.length === 1 ? rest[0] : rest;
-}
-
-/** The subscribers of a list as an array the caller may keep (the list itself is emptied by the caller). */
-function takeSubscribers<T>(list: Subscribers<T>): readonly Observer<T>[] {
-  if (list === undefined) return NONE;
-  return Array.isArray(list) ? list : [list];
-}
-
-const NONE: readonly never[] = [];

@@ -5,6 +5,7 @@ import { firstValueFrom, filter, toArray, lastValueFrom, take } from 'rxjs';
 import { ErrorCode, RxloopError, type Connection, type DemandState } from '../src/index.js';
 import { backendCases } from './support/backendCases.js';
 import { dial, nextAccepted, readAll, startServer } from './support/sockets.js';
+import { until } from './backends/node/until.js';
 
 for (const backendCase of backendCases) {
   const test = suite(`Connection on ${backendCase.name}`);
@@ -121,16 +122,26 @@ for (const backendCase of backendCases) {
     }
   });
 
-  test('one read mode at a time', async () => {
+  test('a reader of another kind waits its turn, then reads what follows', async () => {
     const backend = backendCase.make();
     const server = await startServer(backend);
     try {
       const client = await dial(backend, server.port);
-      const subscription = client.data$.subscribe();
-      const error = await firstValueFrom(client.readable$).catch((e: unknown) => e);
-      assert.instance(error, RxloopError);
-      assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
+      const [peer] = await nextAccepted(server);
+      const chunks: string[] = [];
+      const subscription = client.data$.subscribe((chunk) => chunks.push(chunk.toString()));
+      const taken: string[] = [];
+      client.readable$.subscribe((connection) => {
+        const bytes = connection.read();
+        if (bytes !== null) taken.push(bytes.toString());
+      });
+      peer!.write('first');
+      await until(() => chunks.join('') === 'first', 'data$ to read first');
+      assert.equal(taken, [], 'readable$ waited');
       subscription.unsubscribe();
+      peer!.write('second');
+      await until(() => taken.join('') === 'second', 'readable$ to read second');
+      assert.is(chunks.join(''), 'first');
       client.close();
     } finally {
       server.stop();

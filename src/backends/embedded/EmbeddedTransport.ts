@@ -138,6 +138,8 @@ export class EmbeddedTransport implements Transport {
     }
     this.mode = mode;
     this.source = source;
+    // A new reader (or source) is a new read request: bytes already waiting are its to take.
+    if (this.reading && (this.inbound.length > 0 || this.eofReceived)) this.schedule();
   }
 
   setReading(on: boolean): void {
