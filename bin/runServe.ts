@@ -67,7 +67,7 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
       for (const r of stats.reactors) {
         const tasks = r.tasksInFlight === undefined ? '' : `, ${r.tasksInFlight} tasks in flight`;
         output.out(`rxloop stats ${r.reactor}: ${r.connections} open, ${r.accepted} accepted, ${r.bytesIn} B in, ` +
-          `${r.bytesOut} B out, ${r.events} events, ${r.handlerErrors} handler errors${tasks}`);
+          `${r.bytesOut} B out, ${r.events} events, ${r.handlerErrors} handler errors, ${r.peerResets} peer resets${tasks}`);
       }
     });
   };

@@ -5,6 +5,10 @@
  * @module rxloop/operators
  */
 
+// Serving connections: one handler per connection, errors contained to it
+export { handle } from './handle.js';
+export type { HandleEvent, HandleOptions, Handler } from './handle.js';
+
 // Completion reads into leased buffers
 export { proactor } from './proactor.js';
 export type { ProactorOptions } from './proactor.js';
@@ -38,6 +42,8 @@ export type { CheckDecoderOptions, CheckDecoderReport } from './checkDecoder.js'
 // Writing, demand and processing stages
 export { sendTo } from './sendTo.js';
 export type { SendToCompletion, SendToOptions } from './sendTo.js';
+export { pull } from './pull.js';
+export type { PullOptions, PullSource } from './pull.js';
 export { boundedConcatMap } from './boundedConcatMap.js';
 export type { BoundedConcatMapOptions } from './boundedConcatMap.js';
 export { offload } from './offload.js';

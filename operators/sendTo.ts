@@ -1,5 +1,8 @@
 import { Observable, type OperatorFunction, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
-import { ConnectionData, type Connection, type DataObserver } from '../src/Connection.js';
+import type { Connection } from '../src/Connection.js';
+import { ConnectionData, type DataObserver } from '../src/ConnectionData.js';
+import { containError } from './containError.js';
+import { whenWritable, withDemand, type Demand } from './demandContext.js';
 
 /**
  * What {@link sendTo} does with the connection when its source completes.
@@ -64,7 +67,10 @@ export interface SendToOptions {
  *   `pause` connections until it drains, so an echo or a proxy never buffers without bound.
  * - **Completion**: when the source completes, the connection is closed (or ended) after the queued bytes, and
  *   the returned Observable completes once the connection has closed. A write to a closed connection errors
- *   with `ERR_SOCKET_CLOSED`. A source error is passed on after the connection is closed.
+ *   with `ERR_SOCKET_CLOSED`. A source error is passed on after the connection is ended the way the error
+ *   demands: closed in order when the peer's input was at fault (a frame over its limit, a timeout), so what was
+ *   written still arrives, and reset for anything else (a bug), so that the peer never takes a failure for a
+ *   normal end (see `handle()`).
  *
  * ## Example
  * ```ts
@@ -99,17 +105,21 @@ export function sendTo<T extends Uint8Array | string | readonly (Uint8Array | st
       // One object per subscription, with methods rather than closures: it is paid for by every idle connection.
       const writer = new Writer(connection, onComplete, pauseTargets, subscriber);
       // Straight from a connection's input (an echo, a proxy): the writer is that input's only subscriber layer.
+      // Otherwise the writer offers its demand to a producer that can wait (`pull`) subscribed meanwhile.
       writer.source = source instanceof ConnectionData
         ? source.connection.subscribeData(writer as DataObserver)
-        : source.subscribe(writer);
+        : withDemand(writer, () => source.subscribe(writer));
       return writer;
     });
 }
 
 type Writable = Uint8Array | string | readonly (Uint8Array | string)[];
 
-/** The observer `sendTo` subscribes to its source, and the teardown of its subscription. */
-class Writer {
+/**
+ * The observer `sendTo` subscribes to its source, the teardown of its subscription, and the demand it offers a
+ * producer that can wait: more is wanted while the connection is writable.
+ */
+class Writer implements Demand {
   /** The source subscription (set right after subscribing). */
   source: Unsubscribable | undefined;
   private corked = false;
@@ -125,6 +135,14 @@ class Writer {
     private readonly pauseTargets: readonly Connection[] | undefined,
     private readonly subscriber: Subscriber<never>,
   ) {}
+
+  get wanted(): boolean {
+    return !this.subscriber.closed && this.connection.isWritable;
+  }
+
+  whenWanted(callback: () => void): () => void {
+    return whenWritable(this.connection, callback);
+  }
 
   next(value: Writable): void {
     if (this.subscriber.closed) return;
@@ -211,12 +229,15 @@ class Writer {
     this.uncork();
     this.releaseHolds();
     const { connection, onComplete, subscriber } = this;
-    if (onComplete === 'close') connection.close();
-    else if (onComplete === 'end') connection.end();
     if (error !== undefined) {
+      // Closed in order when the peer's input was at fault (so an error reply still goes out), reset otherwise;
+      // with 'none' the connection stays its owner's.
+      if (onComplete !== 'none') containError(connection, error);
       subscriber.error(error);
       return;
     }
+    if (onComplete === 'close') connection.close();
+    else if (onComplete === 'end') connection.end();
     if (onComplete === 'close') this.closedWatch = connection.closed$.subscribe(() => subscriber.complete());
     else subscriber.complete();
   }

@@ -1,7 +1,8 @@
-import { EMPTY, Observable, from, type ObservableInput, type Subscription } from 'rxjs';
-import type { Connection, ReadMeter } from '../src/Connection.js';
-import { ErrorCode, RxloopError } from '../src/errors.js';
+import type { Observable, Subscription } from 'rxjs';
+import type { Connection } from '../src/Connection.js';
+import type { ReadMeter } from '../src/ReadMeter.js';
 import { runInHandlerContext, type TaskRunner } from '../src/HandlerContext.js';
+import { serveConnection, serveEach, type HandleEvent, type Handler } from '../operators/handle.js';
 import type { ReactorScheduler } from './ReactorScheduler.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
@@ -10,23 +11,6 @@ import type { ReactorStats, ServerEvent } from './Topology.js';
  * that never reads must not hold a finished connection (and its memory) for ever.
  */
 const CLOSE_LINGER = 30_000;
-
-/**
- * A protocol handler: the default export of a handler module. It gets one connection and returns the
- * pipeline that serves it; the connection is closed when the pipeline completes, errors, or is unsubscribed.
- *
- * ## Example
- * ```ts
- * // echo.ts
- * import type { Connection } from 'rxloop';
- * import { sendTo } from 'rxloop/operators';
- *
- * export default function echo(connection: Connection) {
- *   return connection.data$.pipe(sendTo(connection));
- * }
- * ```
- */
-export type Handler = (connection: Connection) => ObservableInput<unknown>;
 
 /** Options for a {@link HandlerHost}. @internal */
 export interface HandlerHostOptions {
@@ -59,6 +43,7 @@ export class HandlerHost {
   private closedBytesIn = 0;
   private closedBytesOut = 0;
   private handlerErrors = 0;
+  private peerResets = 0;
   private readonly turns: TurnMeter;
 
   constructor(options: HandlerHostOptions) {
@@ -69,6 +54,16 @@ export class HandlerHost {
   /** Connections open now. */
   get connections(): ReadonlySet<Connection> {
     return this.open;
+  }
+
+  /** Begins the drain of every open connection (see `Connection.draining$`). */
+  drain(): void {
+    for (const connection of [...this.open]) connection.drain();
+  }
+
+  /** Resets every connection still open: the stop deadline has come. */
+  cutOff(): void {
+    for (const connection of [...this.open]) connection.abort();
   }
 
   /** This reactor's counters now. */
@@ -87,6 +82,7 @@ export class HandlerHost {
       bytesOut,
       events: this.turns.dispatched + (this.options.scheduler?.tasksRun ?? 0),
       handlerErrors: this.handlerErrors,
+      peerResets: this.peerResets,
       ...extra,
     };
   }
@@ -96,35 +92,7 @@ export class HandlerHost {
    * and every handler has finished; unsubscribing stops every handler and closes every connection.
    */
   serve(connections$: Observable<Connection>): Observable<never> {
-    return new Observable<never>((subscriber) => {
-      const handlers = new Set<Subscription>();
-      let sourceDone = false;
-      const finishIfIdle = (): void => {
-        if (sourceDone && handlers.size === 0) subscriber.complete();
-      };
-      const source = connections$.subscribe({
-        next: (connection) => {
-          let subscription: Subscription | undefined;
-          let ended = false;
-          subscription = this.run(connection, () => {
-            ended = true;
-            if (subscription !== undefined) handlers.delete(subscription);
-            finishIfIdle();
-          });
-          if (!ended) handlers.add(subscription);
-        },
-        error: (error) => subscriber.error(error),
-        complete: () => {
-          sourceDone = true;
-          finishIfIdle();
-        },
-      });
-      return () => {
-        source.unsubscribe();
-        for (const handler of handlers) handler.unsubscribe();
-        handlers.clear();
-      };
-    });
+    return serveEach<never>(connections$, (connection, _report, done) => this.run(connection, done));
   }
 
   private run(connection: Connection, done: () => void): Subscription {
@@ -137,45 +105,25 @@ export class HandlerHost {
       this.closedBytesOut += connection.bytesWritten;
       connection.setMeter(undefined);
     });
-    let pipeline: Observable<unknown>;
-    try {
-      pipeline = runInHandlerContext({ connection, taskRunner: this.options.taskRunner }, () =>
-        from(this.options.handler(connection)),
-      );
-    } catch (error) {
-      this.report(error);
-      connection.close({ linger: CLOSE_LINGER });
-      pipeline = EMPTY;
-    }
-    let finished = false;
-    const subscription = pipeline.subscribe({
-      error: (error) => {
-        this.report(error);
-        finished = true;
-        connection.close({ linger: CLOSE_LINGER });
-        done();
-      },
-      complete: () => {
-        finished = true;
-        connection.close({ linger: CLOSE_LINGER });
-        done();
-      },
-    });
-    subscription.add(() => {
-      if (!finished) connection.close({ linger: CLOSE_LINGER });
-    });
-    return subscription;
+    const { handler, taskRunner } = this.options;
+    // The same rules as the public `handle()` operator: an error costs its own connection only.
+    return serveConnection(
+      connection,
+      () => runInHandlerContext({ connection, taskRunner }, () => handler(connection)),
+      CLOSE_LINGER,
+      (event) => this.report(event),
+      done,
+    );
   }
 
-  private report(error: unknown): void {
+  private report(event: HandleEvent): void {
+    if (event.type === 'peer-reset') {
+      // An ordinary event: counted in the stats, never reported as a fault.
+      this.peerResets++;
+      return;
+    }
     this.handlerErrors++;
-    const coded = error instanceof RxloopError ? error : undefined;
-    this.options.onEvent?.({
-      type: 'handler-error',
-      reactor: this.options.reactor,
-      code: coded?.code ?? ErrorCode.TASK_FAILED,
-      message: error instanceof Error ? error.message : String(error),
-    });
+    this.options.onEvent?.({ type: 'handler-error', reactor: this.options.reactor, code: event.code, message: event.message });
   }
 }
 

@@ -358,6 +358,7 @@ export class MultiReactorServer implements Server {
         bytesOut: 0,
         events: this.handedOff,
         handlerErrors: 0,
+        peerResets: 0,
       });
     }
     answers.forEach((stats, slot) => reactors.push(stats ?? idle(this.subs[slot]!.reactor)));
@@ -388,7 +389,7 @@ export class MultiReactorServer implements Server {
 
 /** Stats for a sub-reactor that is not running (being replaced) or did not answer in time. */
 function idle(reactor: string): ReactorStats {
-  return { reactor, connections: 0, accepted: 0, bytesIn: 0, bytesOut: 0, events: 0, handlerErrors: 0 };
+  return { reactor, connections: 0, accepted: 0, bytesIn: 0, bytesOut: 0, events: 0, handlerErrors: 0, peerResets: 0 };
 }
 
 function checkOptions(options: ServeOptions, settings: MultiReactorSettings): RxloopError | undefined {

@@ -58,8 +58,10 @@ export interface ReactorStats {
   readonly bytesOut: number;
   /** Events dispatched to handlers (read completions and scheduled tasks). */
   readonly events: number;
-  /** Handlers that ended with an error. */
+  /** Handlers that ended with an error (a fault: a bad frame, a timeout, a bug). */
   readonly handlerErrors: number;
+  /** Connections the peer reset: ordinary events, counted here and never reported as handler errors. */
+  readonly peerResets: number;
   /** Offloaded tasks waiting or running on a worker pool (pooled reactor only). */
   readonly tasksInFlight?: number;
 }
@@ -158,8 +160,9 @@ export interface Server {
   /** Handler errors, reactor exits and restarts. */
   readonly events$: Observable<ServerEvent>;
   /**
-   * Stops gracefully: stops accepting, lets connections finish for `deadline` ms (default 5000), closes the
-   * rest, and resolves when everything is closed.
+   * Stops gracefully: stops accepting, drains every connection (see `Connection.draining$`: a handler that does
+   * not drain itself stops reading at once and answers what it has read), resets what is still open after
+   * `deadline` ms (default 5000), and resolves as soon as everything is closed.
    */
   stop(options?: { readonly deadline?: number }): Promise<void>;
 }

@@ -7,7 +7,7 @@
 
 // Serving a handler module
 export { serve } from './serve.js';
-export type { Handler } from './HandlerHost.js';
+export type { Handler } from '../operators/handle.js';
 export type {
   ReactorStats,
   ServeListenOptions,

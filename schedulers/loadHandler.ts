@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve } from 'node:path';
 import { ErrorCode, RxloopError } from '../src/errors.js';
-import type { Handler } from './HandlerHost.js';
+import type { Handler } from '../operators/handle.js';
 
 /**
  * Turns what a user passed to `serve` into an absolute module URL that any process or thread can import:

@@ -2,7 +2,8 @@ import { Observable, Subject, interval, map, startWith } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import type { TaskRunner } from '../src/HandlerContext.js';
 import { listen } from '../src/listen.js';
-import { HandlerHost, type Handler } from './HandlerHost.js';
+import type { Handler } from '../operators/handle.js';
+import { HandlerHost } from './HandlerHost.js';
 import type { ReactorScheduler } from './ReactorScheduler.js';
 import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
 
@@ -68,18 +69,17 @@ export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
       events$: events.asObservable(),
       stop: ({ deadline = 5000 } = {}) => {
         stopped ??= (async () => {
+          // Stop accepting and drain every connection; resolve once every one of them has closed.
           shutdown.abort();
+          host.drain();
           const timers = [
-            setTimeout(() => {
-              for (const connection of host.connections) connection.close();
-            }, deadline),
-            setTimeout(() => {
-              for (const connection of host.connections) connection.abort();
-            }, deadline + 1000),
+            // The deadline cuts off what is left with resets (a FIN would look like a complete reply)...
+            setTimeout(() => host.cutOff(), deadline),
+            // ... and a handler that still has not finished by then is unsubscribed.
             setTimeout(() => {
               running.unsubscribe();
               resolveStopped();
-            }, deadline + 2000),
+            }, deadline + 1000),
           ];
           await finished;
           for (const timer of timers) clearTimeout(timer);

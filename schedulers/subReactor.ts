@@ -113,13 +113,10 @@ async function main(config: SubReactorConfig): Promise<void> {
     server?.close();
     server = undefined;
     connections.complete();
-    setTimeout(() => {
-      for (const connection of host.connections) connection.close();
-    }, deadline);
-    setTimeout(() => {
-      for (const connection of host.connections) connection.abort();
-    }, deadline + 1000);
-    setTimeout(() => process.exit(0), deadline + 2000);
+    host.drain();
+    // At the deadline what is left is reset (a FIN would look like a complete reply); then the process goes.
+    setTimeout(() => host.cutOff(), deadline);
+    setTimeout(() => process.exit(0), deadline + 1000);
   };
 
   process.on('message', (message: ToSubReactor, handle: unknown) => {

@@ -68,8 +68,9 @@ export interface ListenOptions extends ConnectionOptions {
   /** Called once the server is bound, with its address. */
   readonly onListening?: (server: ListeningServer) => void;
   /**
-   * Starts a graceful shutdown when aborted: stop accepting, let open connections finish for
-   * `gracePeriod` milliseconds, close those still open, then complete. Unsubscribing instead stops at once.
+   * Starts a graceful shutdown when aborted: stop accepting, drain every open connection (see
+   * `Connection.draining$`: it stops reading new input, unless its handler drains it itself), let them finish
+   * for `gracePeriod` milliseconds, reset those still open, then complete. Unsubscribing instead stops at once.
    */
   readonly shutdown?: AbortSignal;
   /** Milliseconds open connections get to finish after `shutdown` (default 5000; `Infinity` waits for them). */
@@ -195,17 +196,15 @@ export function listen(options: ListenOptions): Observable<Connection> {
       if (draining || done) return;
       draining = true;
       acceptor.close();
+      // Each connection is told (see Connection.draining$); one whose handler does not listen stops reading.
+      for (const connection of [...open]) connection.drain();
       finishIfDrained();
       if (done || gracePeriod === Infinity) return;
-      timers.push(
-        backend.scheduler.schedule(() => {
-          for (const connection of open) connection.close();
-          // A peer that never reads can keep a flushing close open forever: reset what is left.
-          timers.push(backend.scheduler.schedule(() => {
-            for (const connection of open) connection.abort();
-          }, 1000));
-        }, gracePeriod),
-      );
+      // What is still open at the end of the grace period is cut off with a reset, never a FIN that would look
+      // like a complete reply.
+      timers.push(backend.scheduler.schedule(() => {
+        for (const connection of [...open]) connection.abort();
+      }, gracePeriod));
     };
     const signal = options.shutdown;
     if (signal !== undefined) {

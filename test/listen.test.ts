@@ -7,6 +7,7 @@ import { firstValueFrom, lastValueFrom, mergeMap, toArray, map, Subject } from '
 import { ErrorCode, RxloopError, connect, listen, nodeBackend, type Connection, type ListeningServer } from '../src/index.js';
 import { sendTo } from '../operators/sendTo.js';
 import { readAll, openConnection } from './support/sockets.js';
+import { until } from './backends/node/until.js';
 
 function listening(options: Parameters<typeof listen>[0]): Promise<{ server: ListeningServer; connections: Subject<Connection>; stop: () => void; done: Promise<string> }> {
   return new Promise((resolve, reject) => {
@@ -121,39 +122,65 @@ test('maxConnections refuses extra connections and recovers when they close', as
   }
 });
 
-test('graceful shutdown: stop accepting, let connections finish, then complete', async () => {
+test('graceful shutdown: stop accepting, drain (no new input is read), answer what was read, then complete', async () => {
   const shutdown = new AbortController();
   const { connections, server, done } = await listening({ host: '127.0.0.1', port: 0, shutdown: shutdown.signal, gracePeriod: 5000 });
   const port = server.address.kind === 'inet' ? server.address.port : 0;
-  connections.subscribe((c) => c.data$.pipe(sendTo(c)).subscribe());
+  const accepted: Connection[] = [];
+  connections.subscribe((c) => {
+    accepted.push(c);
+    c.data$.pipe(sendTo(c)).subscribe();
+  });
+  const client = await openConnection({ host: '127.0.0.1', port });
+  const received: Buffer[] = [];
+  const ended = new Promise<void>((resolve) => client.data$.subscribe({ next: (chunk) => received.push(chunk), complete: resolve }));
+  client.write('before');
+  await until(() => Buffer.concat(received).toString() === 'before', 'the echo before the stop');
+  shutdown.abort();
+  assert.ok(accepted[0]!.isDraining);
+  // New connections are refused once shutdown began...
+  const refused = await openConnection({ host: '127.0.0.1', port }).then(() => 'connected', (e: RxloopError) => e.code);
+  assert.is(refused, ErrorCode.CONNECT_REFUSED);
+  // ...and the open one, whose handler does not drain itself, reads nothing more: it ends in order.
+  await ended;
+  assert.is(Buffer.concat(received).toString(), 'before');
+  assert.is(await done, 'complete');
+  client.close();
+});
+
+test('graceful shutdown: a handler that subscribes to draining$ keeps reading and closes on its own terms', async () => {
+  const shutdown = new AbortController();
+  const { connections, server, done } = await listening({ host: '127.0.0.1', port: 0, shutdown: shutdown.signal, gracePeriod: 5000 });
+  const port = server.address.kind === 'inet' ? server.address.port : 0;
+  const told: number[] = [];
+  connections.subscribe((c) => {
+    c.draining$.subscribe(() => told.push(c.id));
+    c.data$.pipe(sendTo(c)).subscribe();
+  });
   const client = await openConnection({ host: '127.0.0.1', port });
   const reply = readAll(client);
   await new Promise((r) => setTimeout(r, 20));
   shutdown.abort();
-  // New connections are refused once shutdown began...
-  const refused = await openConnection({ host: '127.0.0.1', port }).then(() => 'connected', (e: RxloopError) => e.code);
-  assert.is(refused, ErrorCode.CONNECT_REFUSED);
-  // ...while the open one still works and finishes on its own terms.
+  assert.is(told.length, 1, 'the handler was told');
   client.write('finishing');
   client.end();
   assert.is((await reply).toString(), 'finishing');
   assert.is(await done, 'complete');
 });
 
-test('graceful shutdown closes connections still open after the grace period', async () => {
+test('graceful shutdown resets connections still open after the grace period', async () => {
   const shutdown = new AbortController();
   const { connections, server, done } = await listening({ host: '127.0.0.1', port: 0, shutdown: shutdown.signal, gracePeriod: 50 });
   const port = server.address.kind === 'inet' ? server.address.port : 0;
+  // A handler that never closes its connection.
   connections.subscribe((c) => c.data$.subscribe());
   const client = await openConnection({ host: '127.0.0.1', port });
-  const input = readAll(client);
+  const input = readAll(client).then(() => 'ended in order', (error: RxloopError) => error.code);
   await new Promise((r) => setTimeout(r, 20));
   shutdown.abort();
   assert.is(await done, 'complete');
-  // The server closed its side: the client sees the end of its input.
-  assert.is((await input).length, 0);
-  assert.ok(client.isInputEnded);
-  client.close();
+  // Cut off at the deadline: a reset, never a FIN that would look like a complete reply.
+  assert.is(await input, ErrorCode.CONNECTION_RESET);
 });
 
 test('unsubscribing stops accepting and closes accepted connections', async () => {

@@ -68,8 +68,14 @@ export function httpResponses(
       const finish = (): void => {
         timeouts.stop();
         const error = session.error;
-        if (error !== undefined && error.code === ErrorCode.TASK_FAILED) subscriber.error(error);
-        else subscriber.complete();
+        if (error !== undefined && error.code === ErrorCode.TASK_FAILED) {
+          // The 500 was the last word: ending our output first tells sendTo and handle() that the peer has its
+          // answer, so the connection is closed in order (the 500 arrives) rather than reset as faults are.
+          connection.end();
+          subscriber.error(error);
+        } else {
+          subscriber.complete();
+        }
       };
       const timeouts = new HttpTimeouts(
         connection,

@@ -273,6 +273,12 @@ export class NodeTransport implements Transport {
     if (!this.shutting) this.beginShutdown();
     const socket = this.socket;
     if (socket.destroyed) return;
+    // Once our end of output is under way (end, or a flushing close), libuv refuses the reset (EINVAL: the handle
+    // is shutting down) and Node then never closes the handle: destroy it instead, which drops what is queued.
+    if (socket.writableEnded) {
+      socket.destroy();
+      return;
+    }
     try {
       socket.resetAndDestroy();
     } catch {

@@ -3,7 +3,8 @@
 import * as assert from 'uvu/assert';
 import { TestScheduler } from 'rxjs/testing';
 import { connect, embeddedBackend, listen, type Connection, type RxloopError } from '../../../src/index.js';
-import { HandlerHost, type Handler } from '../../../schedulers/HandlerHost.js';
+import type { Handler } from '../../../operators/handle.js';
+import { HandlerHost } from '../../../schedulers/HandlerHost.js';
 import type { ServerEvent } from '../../../schedulers/Topology.js';
 
 /** What one client does: at `at` virtual ms, `act` on its connection. */
