@@ -7,6 +7,11 @@ const INITIAL_SLOTS = 32;
 /** A list grown past this many slots is replaced by a fresh small one once its command is done. */
 const SHRINK_ABOVE = 4096;
 const EMPTY = Buffer.alloc(0);
+/**
+ * Strings shorter than V8's shortest cons string (13) are built in JavaScript, char by char, which stays flat and
+ * costs about half a native `toString` call; longer ones are cut natively.
+ */
+const SHORT_STRING = 12;
 /** Values up to this many bytes are stored as latin1 strings, longer ones as Buffers (see `Value`). */
 const STRING_VALUE_MAX = 1024;
 
@@ -90,7 +95,13 @@ export class RespArgs {
    * @param i the index
    */
   latin1(i: number): string {
-    return this.sources[i]!.toString('latin1', this.starts[i], this.ends[i]);
+    const start = this.starts[i]!;
+    const end = this.ends[i]!;
+    const source = this.sources[i]!;
+    if (end - start > SHORT_STRING) return source.toString('latin1', start, end);
+    let text = '';
+    for (let j = start; j < end; j++) text += String.fromCharCode(source[j]!);
+    return text;
   }
 
   /**
@@ -116,7 +127,7 @@ export class RespArgs {
   value(i: number): string | Buffer {
     const start = this.starts[i]!;
     const end = this.ends[i]!;
-    if (end - start <= STRING_VALUE_MAX) return this.sources[i]!.toString('latin1', start, end);
+    if (end - start <= STRING_VALUE_MAX) return this.latin1(i);
     const value = Buffer.allocUnsafeSlow(end - start);
     this.sources[i]!.copy(value, 0, start, end);
     return value;

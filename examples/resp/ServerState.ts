@@ -41,6 +41,11 @@ export class ServerState {
   readonly channels = new Channels();
   /** Every open session, by client id (CLIENT LIST). */
   readonly clients = new Map<number, RespSession>();
+  /**
+   * A coarse clock (Date.now()), refreshed by {@link ServerState.tick} and by every active expiry cycle: what
+   * sessions stamp their last command with, since a Date.now() per read costs as much as a small command.
+   */
+  clock = Date.now();
   private lastClientId = 0;
   private expiryStart = 0;
 
@@ -65,6 +70,11 @@ export class ServerState {
     return state;
   }
 
+  /** Refreshes {@link ServerState.clock}. @returns the time now */
+  tick(): number {
+    return (this.clock = Date.now());
+  }
+
   /** A new client's id: 1, 2, 3, ... (never reused). */
   nextClientId(): number {
     return ++this.lastClientId;
@@ -79,6 +89,7 @@ export class ServerState {
    */
   activeExpireCycle(budgetMs: number): boolean {
     const databases = this.databases;
+    this.tick();
     const deadline = performance.now() + budgetMs;
     for (;;) {
       let stale = false;

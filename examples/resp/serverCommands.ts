@@ -421,7 +421,7 @@ const clientSubcommands: readonly RespCommand[] = [
     arity: 2,
     info: { ...NO_SCRIPT, tips: ['nondeterministic_output'] },
     run(ctx) {
-      ctx.out.verbatim(clientLine(ctx, Date.now()));
+      ctx.out.verbatim(clientLine(ctx, ctx.state.tick()));
     },
   },
   {
@@ -454,7 +454,7 @@ const clientSubcommands: readonly RespCommand[] = [
         ctx.out.error(CommandError.SYNTAX);
         return;
       }
-      const now = Date.now();
+      const now = ctx.state.tick();
       ctx.out.verbatim(clients.map((client) => clientLine(client, now)).join(''));
     },
   },
