@@ -202,7 +202,7 @@ export class KeyspaceLink {
       }
       case LinkFrame.PUSH: {
         const payload = LinkFrame.payload(frame);
-        const failure = (session.limit ??= new OutputLimit()).check(session.connection.writableLength + payload.length, Date.now());
+        const failure = (session.limit ??= new OutputLimit()).check(session.connection.writableLength + payload.length);
         if (failure === undefined) subscriber.next(payload);
         else subscriber.error(failure);
         return;

@@ -46,17 +46,21 @@ export class OutputLimit {
    * Judges the client's output now.
    *
    * @param queued bytes queued for the client and not yet sent
-   * @param now the time, in milliseconds
+   * @param now the time in milliseconds, or the clock to read it from (read only over the soft limit)
    * @returns the error to close the connection with, or `undefined` while it is within the limits
    */
-  check(queued: number, now: number): RxloopError | undefined {
-    if (queued > this.hard) {
-      return new RxloopError(ErrorCode.OVERLOADED,
-        `expected a subscriber to keep its unsent output under ${this.hard} bytes (client-output-buffer-limit pubsub), got ${queued}`);
-    }
+  check(queued: number, now: number | (() => number) = Date.now): RxloopError | undefined {
     if (queued <= this.soft) {
       this.overSince = -1;
       return undefined;
+    }
+    return this.over(queued, typeof now === 'number' ? now : now());
+  }
+
+  private over(queued: number, now: number): RxloopError | undefined {
+    if (queued > this.hard) {
+      return new RxloopError(ErrorCode.OVERLOADED,
+        `expected a subscriber to keep its unsent output under ${this.hard} bytes (client-output-buffer-limit pubsub), got ${queued}`);
     }
     if (this.overSince < 0) this.overSince = now;
     if (now - this.overSince <= this.softMs) return undefined;

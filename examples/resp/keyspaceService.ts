@@ -47,7 +47,7 @@ export default function keyspaceService(link: Connection): Observable<never> {
 function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
   return (source) =>
     new Observable<Buffer[]>((subscriber) => {
-      const link: Link = { sessions: new Map(), answering: undefined, subscriber };
+      const link: Link = { sessions: new Map(), answering: undefined, pushes: undefined, subscriber };
       const upstream = source.subscribe({
         next: (frames) => {
           const out: Buffer[] = [];
@@ -55,33 +55,59 @@ function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
           for (let i = 0; i < frames.length; i++) answer(link, frames[i]!, out);
           link.answering = undefined;
           if (out.length > 0) subscriber.next(out);
+          flushPushes();
         },
         error: (error) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
       return () => {
         upstream.unsubscribe();
+        pushing.delete(link);
         for (const session of link.sessions.values()) session.close();
         link.sessions.clear();
       };
     });
 }
 
-/** One sub-reactor's link: its sessions, and the answer being built while one of its reads is run. */
+/** One sub-reactor's link: its sessions, the answer being built while one of its reads is run, its pushes. */
 interface Link {
   readonly sessions: Map<number, RespSession>;
   answering: Buffer[] | undefined;
+  /** Messages for its sessions made while another link's read was run: one write once that read is done. */
+  pushes: Buffer[] | undefined;
   readonly subscriber: Subscriber<Buffer[]>;
 }
 
+/** Links with pushes waiting. */
+const pushing = new Set<Link>();
+
 /**
  * A message for session `id` of `link`: added to the answer being built when the link's own read is being run
- * (behind the replies that session got earlier in it), else sent at once.
+ * (behind the replies that session got earlier in it), else gathered with the link's other pushes of this read
+ * (a PUBLISH to 100 subscribers of one sub-reactor is one write to it).
  */
 function push(link: Link, id: number, frame: Buffer): void {
   const header = LinkFrame.header(id, LinkFrame.PUSH, 0, frame.length);
-  if (link.answering !== undefined) link.answering.push(header, frame);
-  else link.subscriber.next([header, frame]);
+  if (link.answering !== undefined) {
+    link.answering.push(header, frame);
+    return;
+  }
+  if (link.pushes === undefined) {
+    link.pushes = [];
+    pushing.add(link);
+  }
+  link.pushes.push(header, frame);
+}
+
+/** Writes the pushes gathered while a read was run. */
+function flushPushes(): void {
+  if (pushing.size === 0) return;
+  for (const link of pushing) {
+    const pushes = link.pushes!;
+    link.pushes = undefined;
+    if (!link.subscriber.closed) link.subscriber.next(pushes);
+  }
+  pushing.clear();
 }
 
 function answer(link: Link, frame: Buffer, out: Buffer[]): void {

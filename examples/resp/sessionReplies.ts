@@ -164,7 +164,7 @@ class SessionReplies {
     if (connection !== undefined) {
       let queued = connection.writableLength + frame.length;
       if (this.waiting !== undefined) for (const reply of this.waiting) queued += reply?.length ?? 0;
-      const failure = (this.limit ??= new OutputLimit()).check(queued, Date.now());
+      const failure = (this.limit ??= new OutputLimit()).check(queued);
       if (failure !== undefined) {
         subscriber.error(failure);
         return;
