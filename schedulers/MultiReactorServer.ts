@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Subject, exhaustMap, from, interval, startWith, type Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
-import { toSocketAddress } from '../src/backends/node/toSocketAddress.js';
+import { toSocketAddress } from '../src/backends/shared/toSocketAddress.js';
 import { ErrorCode, RxloopError, toRxloopError } from '../src/errors.js';
 import { checkCount, checkEndpoint, describe } from '../src/validate.js';
 import { loadHandler, resolveHandlerModule } from './loadHandler.js';
-import type { MultiReactorOptions } from './multiReactor.js';
+import type { MultiReactorOptions } from './MultiReactorOptions.js';
 import { SingleReactor, inlineTaskRunner } from './singleReactor.js';
 import { startReactorServer } from './startReactorServer.js';
+import type { SubReactorConfig } from './SubReactorMessage.js';
 import { SubReactorProcess } from './SubReactorProcess.js';
 import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
 
@@ -179,6 +180,7 @@ export class MultiReactorServer implements Server {
         // In shared mode nobody sees all connections, so each sub-reactor takes its share of the limit.
         maxConnections: settings.accept === 'shared' && max !== Infinity ? Math.ceil(max / settings.reactors) : null,
         pauseReadingOnWriteBacklog: options.pauseReadingOnWriteBacklog,
+        backend: options.backend as SubReactorConfig['backend'],
         servicePath: this.servicePath,
       },
       (event) => this.events.next(event),
@@ -403,9 +405,11 @@ function checkOptions(options: ServeOptions, settings: MultiReactorSettings): Rx
     return new RxloopError(ErrorCode.INVALID_ARGUMENT,
       `multiReactor (accept: '${settings.accept}') expected a plain TCP or Unix server, got tls options: TLS is not supported by the multi-reactor yet`);
   }
-  if (options.backend !== undefined) {
+  const backend = options.backend;
+  if (backend !== undefined && backend !== 'node' && backend !== 'uring' && backend !== 'auto') {
     return new RxloopError(ErrorCode.INVALID_ARGUMENT,
-      `multiReactor expected no backend option (its sub-reactors run the node backend in their own processes), got ${describe(options.backend.name)}`);
+      `multiReactor expected the backend by name ('node', 'uring' or 'auto': each sub-reactor makes its own), got ${
+        typeof backend === 'object' && backend !== null ? `the backend object ${describe((backend as { name?: unknown }).name)}, which cannot travel to another process` : describe(backend)}`);
   }
   return undefined;
 }

@@ -16,6 +16,8 @@ export interface SubReactorConfig {
   readonly maxConnections: number | null;
   /** Passed to every adopted `Connection`. */
   readonly pauseReadingOnWriteBacklog: boolean | undefined;
+  /** The backend's name, resolved in the sub-reactor (absent: the default backend). */
+  readonly backend?: 'node' | 'uring' | 'auto';
   /** The Unix socket of the server's service (the handler module's `service` export), if it has one. */
   readonly servicePath?: string;
 }

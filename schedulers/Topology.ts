@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
+import type { BackendChoice } from '../src/backends/selectBackend.js';
 import type { ListenOptions } from '../src/listen.js';
 
 /**
@@ -14,7 +15,7 @@ import type { ListenOptions } from '../src/listen.js';
  * const server = await serve('./handler.js', { ...where, scheduler: singleReactor() });
  * ```
  */
-export type ServeListenOptions = Omit<ListenOptions, 'onListening' | 'shutdown'>;
+export type ServeListenOptions = Omit<ListenOptions, 'onListening' | 'shutdown' | 'backend'>;
 
 /**
  * Options for {@link serve}.
@@ -31,6 +32,13 @@ export type ServeListenOptions = Omit<ListenOptions, 'onListening' | 'shutdown'>
 export interface ServeOptions extends ServeListenOptions {
   /** The topology: `singleReactor()` (default), `pooledReactor(...)` or `multiReactor(...)`. */
   readonly scheduler?: Topology;
+  /**
+   * The event source (default: the shared node backend): a `Backend`, or the name of one (`'node'`, `'uring'`,
+   * `'auto'`, see `selectBackend`). A multi-reactor needs the name: a backend object cannot travel to its
+   * sub-reactors, which each resolve the name to a backend of their own; it refuses an object with
+   * `ERR_INVALID_ARGUMENT`.
+   */
+  readonly backend?: BackendChoice;
   /** Milliseconds between {@link Server.stats$} emissions (default 1000). */
   readonly statsInterval?: number;
 }

@@ -23,7 +23,7 @@ export { singleReactor, SingleReactor } from './singleReactor.js';
 export { pooledReactor, PooledReactor } from './pooledReactor.js';
 export type { PooledReactorOptions } from './pooledReactor.js';
 export { multiReactor, multiReactorService, MultiReactor } from './multiReactor.js';
-export type { MultiReactorOptions } from './multiReactor.js';
+export type { MultiReactorOptions } from './MultiReactorOptions.js';
 
 // The reactor's RxJS scheduler
 export { ReactorScheduler } from './ReactorScheduler.js';

@@ -2,41 +2,9 @@ import { availableParallelism } from 'node:os';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { describe } from '../src/validate.js';
 import { MultiReactorServer } from './MultiReactorServer.js';
+import type { MultiReactorOptions } from './MultiReactorOptions.js';
 import { SERVICE_PATH_VARIABLE } from './SubReactorMessage.js';
 import type { ServeOptions, Server, Topology } from './Topology.js';
-
-/**
- * Options for {@link multiReactor}: how many sub-reactor processes, who accepts, how hand-offs are balanced,
- * and whether a crashed sub-reactor is replaced.
- *
- * ## Example
- * ```ts
- * import { multiReactor, serve, type MultiReactorOptions } from 'rxloop/schedulers';
- *
- * const options: MultiReactorOptions = { reactors: 4, accept: 'acceptor', balance: 'least-connections', restart: true };
- * await serve('./dist/examples/echo/handler.js', { port: 7000, scheduler: multiReactor(options) });
- * ```
- */
-export interface MultiReactorOptions {
-  /** How many sub-reactor processes to run (default `os.availableParallelism()`, at least 1). */
-  readonly reactors?: number;
-  /**
-   * Who accepts connections:
-   * - `'acceptor'` (default): the main process accepts and hands each socket to a sub-reactor, which lets it
-   *   balance by `balance` and enforce `maxConnections` for the whole server;
-   * - `'shared'` (nginx-style): every sub-reactor accepts on the same listening socket itself, with no
-   *   per-connection hand-off; the kernel decides who gets each connection, and `maxConnections` is split
-   *   evenly between sub-reactors.
-   */
-  readonly accept?: 'acceptor' | 'shared';
-  /**
-   * How the acceptor picks a sub-reactor (acceptor mode only): `'round-robin'` (default) or
-   * `'least-connections'` (by the counts the sub-reactors report, plus the sockets on their way to them).
-   */
-  readonly balance?: 'round-robin' | 'least-connections';
-  /** Start a new sub-reactor in place of one that dies (default `true`). */
-  readonly restart?: boolean;
-}
 
 /**
  * The multi-reactor topology (like nginx or Netty's boss/worker groups): N sub-reactors, each a child process

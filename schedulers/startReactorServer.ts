@@ -1,6 +1,7 @@
 import { Observable, Subject, interval, map, startWith } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import type { TaskRunner } from '../src/HandlerContext.js';
+import { selectBackend } from '../src/backends/selectBackend.js';
 import { listen } from '../src/listen.js';
 import type { Handler } from '../operators/handle.js';
 import { HandlerHost } from './HandlerHost.js';
@@ -50,8 +51,10 @@ export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
     const finished = new Promise<void>((done) => {
       resolveStopped = done;
     });
+    // A name resolves here, in the thread that serves (a sub-reactor thread gets a backend of its own).
+    const backend = options.backend === undefined ? undefined : selectBackend(options.backend);
     const running = host
-      .serve(listen({ ...options, shutdown: shutdown.signal, gracePeriod: Infinity, onListening: (info) => {
+      .serve(listen({ ...options, backend, shutdown: shutdown.signal, gracePeriod: Infinity, onListening: (info) => {
         listening = true;
         resolve(server(info.address));
       } }))

@@ -6,7 +6,7 @@
  * It loads the handler module, runs a {@link HandlerHost} on a {@link SingleReactor} with the inline task
  * runner (`offload` runs inline inside a sub-reactor), and then serves:
  * - accepted sockets the main process hands over (`{ type: 'connection' }` with the socket), adopted into the
- *   node backend;
+ *   backend (its `adopt`);
  * - or, in shared-accept mode, the connections it accepts itself on the listening socket the main process
  *   hands over (`{ type: 'server' }` with the server).
  *
@@ -18,7 +18,9 @@
 import { Server as NetServer, Socket } from 'node:net';
 import { Subject, firstValueFrom } from 'rxjs';
 import { Connection } from '../src/Connection.js';
-import { nodeBackend } from '../src/backends/node/nodeBackend.js';
+import type { Backend } from '../src/backends/Backend.js';
+import { defaultBackend } from '../src/backends/defaultBackend.js';
+import { selectBackend } from '../src/backends/selectBackend.js';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { HandlerHost } from './HandlerHost.js';
 import { loadHandler } from './loadHandler.js';
@@ -39,7 +41,13 @@ async function main(config: SubReactorConfig): Promise<void> {
   // Before the handler loads: it may look for its service as it loads.
   if (config.servicePath !== undefined) process.env[SERVICE_PATH_VARIABLE] = config.servicePath;
   let handler;
+  let backend: Backend;
   try {
+    backend = config.backend === undefined ? defaultBackend() : selectBackend(config.backend);
+    if (backend.adopt === undefined) {
+      throw new RxloopError(ErrorCode.UNSUPPORTED,
+        `multiReactor expected a backend that adopts sockets handed over by another process, but the ${backend.name} backend cannot`);
+    }
     handler = await loadHandler(config.handlerModule);
   } catch (error) {
     const coded = error instanceof RxloopError ? error : undefined;
@@ -48,7 +56,6 @@ async function main(config: SubReactorConfig): Promise<void> {
     return;
   }
 
-  const backend = nodeBackend();
   const maxConnections = config.maxConnections ?? Infinity;
   const connections = new Subject<Connection>();
   const host = new HandlerHost({
@@ -81,7 +88,7 @@ async function main(config: SubReactorConfig): Promise<void> {
       reportLoad();
       return;
     }
-    const connection = new Connection(backend.adopt(socket), backend, {
+    const connection = new Connection(backend.adopt!(socket), backend, {
       pauseReadingOnWriteBacklog: config.pauseReadingOnWriteBacklog,
     });
     connection.closed$.subscribe(reportLoad);

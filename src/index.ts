@@ -27,6 +27,8 @@ export type { RxloopErrorOptions } from './errors.js';
 
 // Backends
 export { defaultBackend } from './backends/defaultBackend.js';
+export { selectBackend } from './backends/selectBackend.js';
+export type { BackendChoice } from './backends/selectBackend.js';
 export { nodeBackend } from './backends/node/nodeBackend.js';
 export type { NodeBackend, NodeBackendOptions } from './backends/node/nodeBackend.js';
 export { nodeFeatures } from './backends/node/nodeFeatures.js';

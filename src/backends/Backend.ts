@@ -18,6 +18,7 @@
  * @packageDocumentation
  */
 import type { SchedulerLike } from 'rxjs';
+import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions, TlsOptions } from 'node:tls';
 import type { RxloopError } from '../errors.js';
 
@@ -486,4 +487,12 @@ export interface Backend {
   connect(spec: ConnectSpec, sink: ConnectSink): ConnectAttempt;
   /** Opens a datagram socket. */
   bind(spec: BindSpec, sink: DatagramSink): DatagramTransport;
+  /**
+   * Optional: takes over a connected socket that another process or thread accepted and moved here (a
+   * `net.Socket` that arrived with `child.send(message, socket)` or `postMessage(socket, [socket])`), paused and
+   * never read from. Reading stays stopped until the transport is told to read. The multi-reactor's acceptor
+   * mode needs it; a backend without it fails there with `ERR_UNSUPPORTED`. The node backend wraps the socket;
+   * a backend with sockets of its own (io_uring) takes its file descriptor.
+   */
+  adopt?(socket: Socket): Transport;
 }

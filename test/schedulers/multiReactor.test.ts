@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { filter, firstValueFrom, toArray } from 'rxjs';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
-import { MultiReactor, multiReactor, type MultiReactorOptions } from '../../schedulers/multiReactor.js';
+import { MultiReactor, multiReactor } from '../../schedulers/multiReactor.js';
+import type { MultiReactorOptions } from '../../schedulers/MultiReactorOptions.js';
 import { serve } from '../../schedulers/serve.js';
 import type { ReactorStats, Server, ServerEvent } from '../../schedulers/Topology.js';
 

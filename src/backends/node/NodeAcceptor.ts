@@ -7,7 +7,7 @@ import type { LeasedReadHooks } from './leasedReads.js';
 import { nodeFeatures } from './nodeFeatures.js';
 import { NodeTransport } from './NodeTransport.js';
 import { toSetupError } from './toSetupError.js';
-import { toSocketAddress } from './toSocketAddress.js';
+import { toSocketAddress } from '../shared/toSocketAddress.js';
 
 /**
  * An {@link Acceptor} over a `net.Server` or `tls.Server`. Accepted sockets arrive with reading stopped

@@ -2,7 +2,7 @@ import * as dgram from 'node:dgram';
 import type { BindSpec, DatagramSink, DatagramTransport, SocketAddress } from '../Backend.js';
 import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
 import { toSetupError } from './toSetupError.js';
-import { toSocketAddress } from './toSocketAddress.js';
+import { toSocketAddress } from '../shared/toSocketAddress.js';
 
 /**
  * A {@link DatagramTransport} over a `dgram.Socket`. Errors are reported with `failed`, then the socket closes and

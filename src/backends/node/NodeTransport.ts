@@ -9,7 +9,7 @@ import type {
 } from '../Backend.js';
 import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
 import type { LeasedReadHooks } from './leasedReads.js';
-import { toSocketAddress } from './toSocketAddress.js';
+import { toSocketAddress } from '../shared/toSocketAddress.js';
 import { allocOwned } from '../shared/allocOwned.js';
 
 /**
