@@ -42,6 +42,12 @@ type HeldEvent = 'ended' | 'writable' | 'closed';
 
 let scratch: Buffer | undefined;
 
+/**
+ * How much a stopped completion reader reads ahead (see `setReading`): enough to notice a peer that sends a
+ * request or two and then resets or ends, little enough to bound what a paused connection holds.
+ */
+const READ_AHEAD = 16 * 1024;
+
 /** The array `completed` gets, shared by all transports (it is only valid during the call), and its guard. */
 const NO_CHUNK = Buffer.alloc(0);
 const sharedBatch: Buffer[] = [NO_CHUNK];
@@ -216,8 +222,16 @@ export class NodeTransport implements Transport {
 
   setReading(on: boolean): void {
     this.reading = on;
-    if (on) this.resumeReading();
-    else if (this.active) this.stopReader();
+    if (on) {
+      this.resumeReading();
+      return;
+    }
+    if (!this.active) return;
+    // Completion reads through the hooks read ahead while stopped, up to READ_AHEAD bytes: a peer that ends or
+    // resets while its reader is paused (waiting on work) is still noticed, at the cost of those bytes held here.
+    // (Node's own paused stream reads ahead up to its high-water mark the same way.)
+    if (this.installed !== 0 && this.mode === 'completion' && this.pending === undefined) return;
+    this.stopReader();
   }
 
   read(size?: number): Buffer | null {
@@ -528,6 +542,13 @@ export class NodeTransport implements Transport {
       const copy = allocOwned(nread);
       buffer.copy(copy, 0, 0, nread);
       if (this.mode === 'readiness') return this.socket.push(copy);
+      if (!this.reading) {
+        // The read ahead of a stopped reader: keep it, and go on reading ahead while little is held.
+        this.holdBack(copy, true);
+        if (this.pending!.length < READ_AHEAD) return true;
+        this.active = false;
+        return false;
+      }
       if (this.pending !== undefined) {
         this.holdBack(copy, true);
         return false;
