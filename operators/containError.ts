@@ -23,6 +23,7 @@ const PEER_FAULTS: ReadonlySet<string> = new Set([
   ErrorCode.INVALID_ENCODING,
   ErrorCode.TIMEOUT,
   ErrorCode.OVERLOADED,
+  ErrorCode.OUTPUT_LIMIT,
 ]);
 
 /**

@@ -42,6 +42,8 @@ export type { CheckDecoderOptions, CheckDecoderReport } from './checkDecoder.js'
 // Writing, demand and processing stages
 export { sendTo } from './sendTo.js';
 export type { SendToCompletion, SendToOptions } from './sendTo.js';
+export { pacedBy } from './pacedBy.js';
+export type { PacedByOptions } from './pacedBy.js';
 export { pull } from './pull.js';
 export type { PullOptions, PullSource } from './pull.js';
 export { boundedConcatMap } from './boundedConcatMap.js';

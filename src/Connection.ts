@@ -21,7 +21,9 @@ import {
   OUTPUT_ENDED,
   PAUSE_ON_BACKLOG,
   READING,
+  TURN_SPENT,
 } from './connection/connectionFlags.js';
+import { outputLimitsOf, type OutputLimits } from './connection/outputLimits.js';
 import { nextAll, takeSubscribers, type Subscribers } from './connection/subscriberList.js';
 
 export type { ConnectionClosed } from './ConnectionClosed.js';
@@ -164,9 +166,11 @@ export class Connection {
   /** @internal */
   closedWith: ConnectionClosed | undefined;
   private meter: ReadMeter | undefined;
-  /** The meter's turn this connection's byte count belongs to, and the count. */
+  /** The meter's turn this connection's byte count (reads and writes) belongs to, and the count. */
   private meterTurn = -1;
   private meterBytes = 0;
+  /** Shared by the connections made with the same options; `undefined`: no output limit. */
+  private readonly limits: OutputLimits | undefined;
   private lazyData: Observable<Buffer> | undefined;
   /** @internal */
   dataSubscribers: Subscribers<Buffer> = undefined;
@@ -189,6 +193,7 @@ export class Connection {
     this.transport = transport;
     this.backend = backend;
     if (options.pauseReadingOnWriteBacklog === true) this.flags = PAUSE_ON_BACKLOG;
+    this.limits = outputLimitsOf(options);
     transport.attach(new ConnectionSink(this));
   }
 
@@ -304,7 +309,7 @@ export class Connection {
     }
     if (this.mode !== 'readiness' && this.mode !== undefined) return null;
     const bytes = this.transport.read(size);
-    if (bytes !== null && this.meter !== undefined) this.count(bytes.length);
+    if (bytes !== null && this.meter !== undefined) this.count(bytes.length, true);
     return bytes;
   }
 
@@ -337,6 +342,7 @@ export class Connection {
       );
     }
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    if (this.meter !== undefined) this.count(bytes.length, false);
     const flags = this.flags;
     if ((flags & DELIVERING) !== 0) {
       // Inside the delivery of a read: the first write waits for the delivery's end and then goes out as it is
@@ -359,10 +365,38 @@ export class Connection {
     return accepted;
   }
 
+  /** A write found the queue over the high-water mark: the backlog starts (or goes on), and the limit is checked. */
   private backlog(): void {
-    if ((this.flags & BACKLOGGED) !== 0) return;
-    this.flags |= BACKLOGGED;
-    this.updateReading(true);
+    if ((this.flags & BACKLOGGED) === 0) {
+      this.flags |= BACKLOGGED;
+      this.updateReading(true);
+    }
+    if (this.limits !== undefined) this.checkOutputLimit(this.limits);
+  }
+
+  private checkOutputLimit(limits: OutputLimits): void {
+    const queued = this.transport.writableLength;
+    if (queued > limits.hard) {
+      this.failOutput(`connection ${this.id} expected its peer to keep up, but ${queued} bytes are queued for it, ` +
+        `over the hard output limit of ${limits.hard} (ConnectionOptions.outputLimit)`);
+      return;
+    }
+    if (queued <= limits.soft) return;
+    const rare = this.rareState();
+    rare.softLimitTimer ??= this.backend.scheduler.schedule(() => {
+      rare.softLimitTimer = undefined;
+      const still = this.transport.writableLength;
+      if (still > limits.soft && this.closedWith === undefined) {
+        this.failOutput(`connection ${this.id} expected its peer to keep up, but ${still} bytes stayed queued for it ` +
+          `over the soft output limit of ${limits.soft} for ${limits.softMs / 1000} s (ConnectionOptions.outputLimit)`);
+      }
+    }, limits.softMs);
+  }
+
+  /** Resets the connection because its peer does not take its output; `closed$` reports `ERR_OUTPUT_LIMIT`. */
+  private failOutput(message: string): void {
+    this.rareState().abortReason = new RxloopError(ErrorCode.OUTPUT_LIMIT, message);
+    this.abort();
   }
 
   /** Hands the write held during a delivery to the transport. */
@@ -398,7 +432,7 @@ export class Connection {
     if (this.meter !== undefined) {
       let bytes = 0;
       for (let i = 0; i < chunks.length; i++) bytes += chunks[i]!.length;
-      this.count(bytes);
+      this.count(bytes, true);
     }
     const leasedReader = this.rare?.leasedReader;
     if (leasedReader !== undefined) {
@@ -418,6 +452,11 @@ export class Connection {
   drained(): void {
     if ((this.flags & BACKLOGGED) === 0) return;
     this.flags &= ~BACKLOGGED;
+    const softLimit = this.rare?.softLimitTimer;
+    if (softLimit !== undefined) {
+      softLimit.unsubscribe();
+      this.rare!.softLimitTimer = undefined;
+    }
     this.updateReading(true);
     nextAll(this.rare?.writableSubscribers, this);
   }
@@ -431,14 +470,17 @@ export class Connection {
   }
 
   /** @internal the transport is closed for good */
-  transportClosed(error: RxloopError | undefined): void {
+  transportClosed(transportError: RxloopError | undefined): void {
     if (this.closedWith !== undefined) return;
+    const rare = this.rare;
+    const error = rare?.abortReason ?? transportError;
     const closedWith: ConnectionClosed = { error };
     this.closedWith = closedWith;
-    const rare = this.rare;
-    if (rare?.lingerTimer !== undefined) {
-      rare.lingerTimer.unsubscribe();
+    if (rare !== undefined) {
+      rare.lingerTimer?.unsubscribe();
       rare.lingerTimer = undefined;
+      rare.softLimitTimer?.unsubscribe();
+      rare.softLimitTimer = undefined;
     }
     const inputWasOpen = (this.flags & INPUT_ENDED) === 0;
     this.flags = (this.flags | OUTPUT_ENDED | INPUT_ENDED) & ~READING;
@@ -692,19 +734,82 @@ export class Connection {
     this.meterTurn = -1;
   }
 
-  private count(bytes: number): void {
+  /** @internal whether a reactor's per-turn budget applies to this connection (see `setMeter`) */
+  get isMetered(): boolean {
+    return this.meter !== undefined;
+  }
+
+  /** Counts bytes read (`read`) or written against this turn's budget. */
+  private count(bytes: number, read: boolean): void {
     const meter = this.meter!;
-    meter.dispatched++;
+    if (read) meter.dispatched++;
     if (this.meterTurn !== meter.turn) {
       this.meterTurn = meter.turn;
       this.meterBytes = 0;
+      this.flags &= ~TURN_SPENT;
       meter.turnStarted();
     }
     this.meterBytes += bytes;
-    if (this.meterBytes > meter.budget) {
-      this.meterBytes = -Infinity; // one report per turn is enough
+    if (this.meterBytes > meter.budget && (this.flags & TURN_SPENT) === 0) {
+      this.flags |= TURN_SPENT; // one report per turn is enough
       meter.exceeded(this);
     }
+  }
+
+  /**
+   * Whether a stage that produces output for this connection from input it has already read (replies to a
+   * pipelined batch) should stop for now: the write buffer is over its high-water mark (or output is closed),
+   * or, on a reactor, this connection has had its share of this turn (its reads and writes together went over
+   * the per-turn budget). `pacedBy` waits on it; {@link Connection.whenReady} says when to go on.
+   */
+  get shouldYield(): boolean {
+    if ((this.flags & (BACKLOGGED | OUTPUT_ENDED)) !== 0 || this.closedWith !== undefined) return true;
+    const meter = this.meter;
+    return meter !== undefined && (this.flags & TURN_SPENT) !== 0 && this.meterTurn === meter.turn;
+  }
+
+  /**
+   * Calls `callback` once, when {@link Connection.shouldYield} may have become false: after the write buffer
+   * drains, at the next turn of the loop when only the turn's share was spent, or when output closes (so that a
+   * waiting stage can finish). Returns the function that cancels the wait.
+   *
+   * ## Example
+   * ```ts
+   * import type { Connection } from 'rxloop';
+   *
+   * // Write replies to a batch of requests, stopping whenever the peer or the turn needs it.
+   * function replyAll(connection: Connection, replies: Buffer[]): void {
+   *   while (replies.length > 0 && !connection.shouldYield) connection.write(replies.shift()!);
+   *   if (replies.length > 0) connection.whenReady(() => replyAll(connection, replies));
+   * }
+   * ```
+   *
+   * @param callback called once
+   * @returns the function that cancels the wait
+   */
+  whenReady(callback: () => void): () => void {
+    let done = false;
+    const call = (): void => {
+      if (done) return;
+      done = true;
+      cancel();
+      callback();
+    };
+    let cancel: () => void = () => undefined;
+    if ((this.flags & (BACKLOGGED | OUTPUT_ENDED)) !== 0 || this.closedWith !== undefined) {
+      // writable$ emits after the drain, or completes when output closes.
+      const waiting = this.writable$.subscribe({ next: call, complete: call });
+      cancel = () => waiting.unsubscribe();
+      if (done) waiting.unsubscribe();
+    } else {
+      // Only the turn's share is spent: the meter's next turn comes before this (both are setImmediate, in order).
+      const timer = setImmediate(call);
+      cancel = () => clearImmediate(timer);
+    }
+    return () => {
+      done = true;
+      cancel();
+    };
   }
 
   /** @internal the rarely used state, created on first use */

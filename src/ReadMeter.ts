@@ -1,7 +1,8 @@
 import type { Connection } from './Connection.js';
 
 /**
- * A reactor's per-turn read budget, shared by its connections (see {@link Connection.setMeter}).
+ * A reactor's per-turn budget of bytes read and written, shared by its connections (see {@link Connection.setMeter}):
+ * a connection that goes over it in a turn is reported, and yields (`Connection.shouldYield`) until the next.
  *
  * ## Example
  * ```ts
@@ -25,7 +26,7 @@ import type { Connection } from './Connection.js';
 export interface ReadMeter {
   /** The current turn; a connection's byte count restarts when it changes. */
   readonly turn: number;
-  /** The bytes one connection may dispatch per turn before `exceeded` is called. */
+  /** The bytes one connection may read and write per turn before `exceeded` is called. */
   readonly budget: number;
   /** Reads dispatched, counted by the connections. */
   dispatched: number;

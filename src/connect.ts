@@ -4,6 +4,7 @@ import type { Backend } from './backends/Backend.js';
 import { defaultBackend } from './backends/defaultBackend.js';
 import { Connection, type ConnectionOptions } from './Connection.js';
 import { checkCount, checkEndpoint } from './validate.js';
+import { outputLimitProblem } from './connection/outputLimits.js';
 
 /**
  * Options for {@link connect}. Give `port` (TCP) or `path` (Unix socket).
@@ -66,7 +67,8 @@ export interface ConnectOptions extends ConnectionOptions {
 export function connect(options: ConnectOptions): Observable<Connection> {
   return new Observable<Connection>((subscriber) => {
     const problem =
-      checkEndpoint('connect', options ?? {}, false) ?? checkCount('connect timeout', options.timeout, { min: 1 });
+      checkEndpoint('connect', options ?? {}, false) ?? checkCount('connect timeout', options.timeout, { min: 1 }) ??
+      outputLimitProblem(options);
     if (problem !== undefined) {
       subscriber.error(problem);
       return;

@@ -61,6 +61,11 @@ export const ErrorCode = {
   CANCELLED: 'ERR_CANCELLED',
   /** This platform, Node.js line or backend lacks a feature the call needs; the message says which and where. */
   UNSUPPORTED: 'ERR_UNSUPPORTED',
+  /**
+   * A connection queued more output for its peer than its output limit allows (see
+   * `ConnectionOptions.outputLimit`): the peer does not read fast enough, so the connection was reset.
+   */
+  OUTPUT_LIMIT: 'ERR_OUTPUT_LIMIT',
 } as const;
 
 /** One of the string values of {@link ErrorCode}. */

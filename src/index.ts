@@ -16,7 +16,7 @@ export type { BindOptions } from './bind.js';
 // Connections and datagram sockets
 export { Connection } from './Connection.js';
 export type { ConnectionClosed } from './ConnectionClosed.js';
-export type { ConnectionOptions } from './ConnectionOptions.js';
+export type { ConnectionOptions, OutputLimit } from './ConnectionOptions.js';
 export type { DemandState } from './DemandState.js';
 export { DatagramSocket } from './DatagramSocket.js';
 export type { Datagram } from './DatagramSocket.js';

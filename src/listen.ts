@@ -4,6 +4,7 @@ import type { Backend, SocketAddress, Transport } from './backends/Backend.js';
 import { defaultBackend } from './backends/defaultBackend.js';
 import { Connection, type ConnectionOptions } from './Connection.js';
 import { checkCount, checkEndpoint, invalid } from './validate.js';
+import { outputLimitProblem } from './connection/outputLimits.js';
 import type { RxloopError } from './errors.js';
 
 /**
@@ -111,6 +112,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
       checkCount('listen backlog', options.backlog, { min: 1 }) ??
       checkCount('listen maxConnections', options.maxConnections, { min: 1, infinite: true }) ??
       checkCount('listen gracePeriod', options.gracePeriod, { infinite: true }) ??
+      outputLimitProblem(options) ??
       (options.onListening !== undefined && typeof options.onListening !== 'function'
         ? invalid('listen onListening', 'a function', options.onListening)
         : undefined);

@@ -44,6 +44,10 @@ export interface RareState {
   /** Readers waiting for their turn, oldest first. */
   waiting: WaitingReader[] | undefined;
   lingerTimer: { unsubscribe(): void } | undefined;
+  /** Runs while the output queue is over the soft output limit. */
+  softLimitTimer: { unsubscribe(): void } | undefined;
+  /** Why the connection reset itself (the output limit), reported as its close error. */
+  abortReason: RxloopError | undefined;
 }
 
 /** A fresh, empty {@link RareState}. @internal */
@@ -63,5 +67,7 @@ export function createRareState(): RareState {
     leasedEnd: undefined,
     waiting: undefined,
     lingerTimer: undefined,
+    softLimitTimer: undefined,
+    abortReason: undefined,
   };
 }

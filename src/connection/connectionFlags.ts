@@ -20,3 +20,5 @@ export const DELIVERING = 64;
 export const DELIVERY_CORKED = 128;
 /** The server is stopping: `draining$` has fired, and without a subscriber the input was ended. @internal */
 export const DRAINING = 256;
+/** This turn's reads and writes went over the reactor's per-turn budget (see `Connection.shouldYield`). @internal */
+export const TURN_SPENT = 512;
