@@ -36,12 +36,28 @@ Options:
   --target HOST:PORT         where the proxy forwards (or RXLOOP_PROXY_TARGET)
   --wiretap                  hex-dump the traffic to stderr (as RXLOOP_WIRETAP=1)
   --deadline MS              how long a graceful stop waits for connections (default 5000)
+  --proxy-protocol           every connection starts with a PROXY protocol header (v1 or v2, as
+                             HAProxy's send-proxy-v2 sends): the client's address replaces the balancer's
+  --proxy-trusted LIST       balancers allowed to send one, comma-separated addresses or CIDR ranges
+                             (default: any); connections from elsewhere are closed
+  --admin HOST:PORT          serve /metrics (Prometheus), /healthz, /readyz and a live dashboard at /
+  --drain-delay MS           on SIGINT/SIGTERM, fail /readyz for this long before the server stops
+                             accepting, so balancers move away first (default 0)
+  --tls-cert FILE            serve TLS with this certificate chain (PEM; reloaded on change or SIGHUP)
+  --tls-key FILE             ... and this private key (PEM)
+  --tls-sni NAME=CERT,KEY    a certificate for clients that ask for NAME (repeatable; *.example.com too)
+  --alpn LIST                ALPN protocols offered, comma-separated (e.g. http/1.1)
+  --tls-handshake-timeout MS a handshake not done by then costs its connection (default 10000)
   -h, --help                 show this help
 
-Signals: SIGINT or SIGTERM stops gracefully (a second one exits at once); SIGUSR2 prints stats.
+Signals: SIGINT or SIGTERM stops gracefully: /readyz fails, then (after --drain-delay) accepting
+stops, open connections are drained, and what is left at --deadline is reset; a second signal
+exits at once. SIGHUP reloads the TLS certificates; SIGUSR2 prints stats.
 
   rxloop serve resp --port 6380
   rxloop serve echo --scheduler multi --reactors 4 --accept shared
   rxloop serve proxy --port 7001 --target 127.0.0.1:6380 --wiretap
+  rxloop serve http --host 0.0.0.0 --port 8080 --admin 127.0.0.1:9090 --drain-delay 2000
+  rxloop serve http --port 8443 --tls-cert cert.pem --tls-key key.pem --alpn http/1.1
 `,
 } as const;

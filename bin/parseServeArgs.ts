@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { parseTarget } from '../examples/proxy/parseTarget.js';
+import { TrustedPeers } from '../operators/TrustedPeers.js';
 
 /** The example servers `rxloop serve` runs, with the port each listens on by default. */
 const examplePorts = { resp: 6380, http: 8080, echo: 7000, proxy: 7001 } as const;
@@ -22,6 +23,29 @@ export interface ServeCommand {
   readonly target: string | undefined;
   readonly wiretap: boolean;
   readonly deadline: number;
+  /** `--proxy-protocol`: every connection starts with a PROXY protocol header (v1 or v2). */
+  readonly proxyProtocol: boolean;
+  /** `--proxy-trusted`: the addresses and CIDR ranges allowed to send a header (`undefined`: any). */
+  readonly proxyTrusted: readonly string[] | undefined;
+  /** `--admin HOST:PORT`: where the admin endpoint (metrics, health, dashboard) listens. */
+  readonly admin: { readonly host: string; readonly port: number } | undefined;
+  /** `--drain-delay MS`: how long readiness fails before the server stops accepting (default 0). */
+  readonly drainDelay: number;
+  /** `--tls-cert` and the TLS flags that go with it. */
+  readonly tls: ServeTls | undefined;
+}
+
+/** The TLS flags of `rxloop serve`. @internal */
+export interface ServeTls {
+  /** The default certificate chain and key files (PEM). */
+  readonly cert: string;
+  readonly key: string;
+  /** `--tls-sni NAME=CERT,KEY`: a certificate per server name. */
+  readonly sni: readonly { readonly name: string; readonly cert: string; readonly key: string }[];
+  /** `--alpn LIST`: the protocols offered, in order of preference. */
+  readonly alpn: readonly string[] | undefined;
+  /** `--tls-handshake-timeout MS` (default 10000). */
+  readonly handshakeTimeout: number;
 }
 
 const options = {
@@ -34,6 +58,15 @@ const options = {
   target: { type: 'string' },
   wiretap: { type: 'boolean' },
   deadline: { type: 'string' },
+  'proxy-protocol': { type: 'boolean' },
+  'proxy-trusted': { type: 'string' },
+  admin: { type: 'string' },
+  'drain-delay': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-sni': { type: 'string', multiple: true },
+  alpn: { type: 'string' },
+  'tls-handshake-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -107,6 +140,31 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     }
   }
 
+  const proxyProtocol = values['proxy-protocol'] === true;
+  const trustedText = text('proxy-trusted');
+  if (trustedText !== undefined && !proxyProtocol) throw usage('--proxy-trusted goes with --proxy-protocol');
+  const proxyTrusted = trustedText?.split(',').map((range) => range.trim());
+  if (proxyTrusted !== undefined) {
+    try {
+      new TrustedPeers(proxyTrusted);
+    } catch (error) {
+      throw usage(`--proxy-trusted ${(error as Error).message.replace(/^proxyProtocol trusted /, '')}`);
+    }
+  }
+
+  const adminText = text('admin');
+  let admin: ServeCommand['admin'];
+  if (adminText !== undefined) {
+    const match = /^(?:\[([^\]]+)\]|([^:[\]\s]+)):(\d{1,5})$/.exec(adminText);
+    const adminPort = match === null ? NaN : Number(match[3]);
+    if (match === null || !(adminPort <= 65535)) throw usage(`--admin expected HOST:PORT (e.g. 127.0.0.1:9090), got ${JSON.stringify(adminText)}`);
+    admin = { host: (match[1] ?? match[2])!, port: adminPort };
+  }
+  const drainDelayText = text('drain-delay');
+  const drainDelay = drainDelayText === undefined ? 0 : integer('--drain-delay', drainDelayText, 0, 2 ** 31 - 1);
+
+  const tls = tlsFlags(values, scheduler, proxyProtocol);
+
   return {
     help: false,
     example: name,
@@ -119,7 +177,41 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     target,
     wiretap: values['wiretap'] === true,
     deadline,
+    proxyProtocol,
+    proxyTrusted,
+    admin,
+    drainDelay,
+    tls,
   };
+}
+
+function tlsFlags(values: Record<string, unknown>, scheduler: string, proxyProtocol: boolean): ServeTls | undefined {
+  const cert = values['tls-cert'] as string | undefined;
+  const key = values['tls-key'] as string | undefined;
+  const sniTexts = (values['tls-sni'] as string[] | undefined) ?? [];
+  const alpnText = values['alpn'] as string | undefined;
+  const timeoutText = values['tls-handshake-timeout'] as string | undefined;
+  if (cert === undefined) {
+    if (key !== undefined) throw usage('--tls-key goes with --tls-cert');
+    if (sniTexts.length > 0) throw usage('--tls-sni goes with --tls-cert (the certificate for clients that name no server)');
+    if (alpnText !== undefined) throw usage('--alpn goes with --tls-cert');
+    if (timeoutText !== undefined) throw usage('--tls-handshake-timeout goes with --tls-cert');
+    return undefined;
+  }
+  if (key === undefined) throw usage('--tls-cert expected --tls-key KEY_FILE too');
+  if (scheduler === 'multi') throw usage('--tls-cert goes with --scheduler single or pooled: the multi-reactor does not serve TLS yet');
+  if (proxyProtocol) throw usage('--tls-cert and --proxy-protocol do not go together: let the balancer terminate TLS');
+  const sni = sniTexts.map((entry) => {
+    const match = /^([^=,\s]+)=([^,]+),([^,]+)$/.exec(entry);
+    if (match === null) throw usage(`--tls-sni expected NAME=CERT_FILE,KEY_FILE, got ${JSON.stringify(entry)}`);
+    return { name: match[1]!, cert: match[2]!, key: match[3]! };
+  });
+  const alpn = alpnText?.split(',').map((protocol) => protocol.trim());
+  if (alpn !== undefined && alpn.some((protocol) => protocol === '' || Buffer.byteLength(protocol) > 255)) {
+    throw usage(`--alpn expected protocol names separated by commas (e.g. http/1.1), got ${JSON.stringify(alpnText)}`);
+  }
+  const handshakeTimeout = timeoutText === undefined ? 10_000 : integer('--tls-handshake-timeout', timeoutText, 1, 2 ** 31 - 1);
+  return { cert, key, sni, alpn, handshakeTimeout };
 }
 
 function usage(message: string): RxloopError {

@@ -46,7 +46,12 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   const topology = pickTopology(command);
   let server: Server;
   try {
-    server = await serve(handlerModule, { host: command.host, port: command.port, scheduler: topology });
+    server = await serve(handlerModule, {
+      host: command.host,
+      port: command.port,
+      scheduler: topology,
+      ...(command.proxyProtocol ? { proxyProtocol: { trusted: command.proxyTrusted } } : {}),
+    });
   } catch (error) {
     output.err(`rxloop: could not start the ${command.example} server: ${(error as Error).message ?? String(error)}`);
     return 1;

@@ -60,3 +60,11 @@ export type { IdleTimeoutOptions } from './idleTimeout.js';
 // Observation
 export { wiretap } from './wiretap.js';
 export type { WiretapOptions } from './wiretap.js';
+
+// PROXY protocol (behind a balancer)
+export { proxyProtocol } from './proxyProtocol.js';
+export { readProxyHeader } from './readProxyHeader.js';
+export type { ProxyProtocolOptions } from './readProxyHeader.js';
+export { ProxyHeaderDecoder } from './ProxyHeaderDecoder.js';
+export type { ProxyHeader, ProxyHeaderTlv } from './ProxyHeader.js';
+export { encodeProxyHeader } from './encodeProxyHeader.js';

@@ -3,6 +3,8 @@ import type { Connection } from '../src/Connection.js';
 import type { ReadMeter } from '../src/ReadMeter.js';
 import { runInHandlerContext, type TaskRunner } from '../src/HandlerContext.js';
 import { serveConnection, serveEach, type HandleEvent, type Handler } from '../operators/handle.js';
+import { afterProxyHeader, settle, type ProxyProtocolOptions, type ProxyProtocolSettings } from '../operators/readProxyHeader.js';
+import { diagnostics } from '../src/diagnostics/channels.js';
 import type { ReactorScheduler } from './ReactorScheduler.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
@@ -26,6 +28,8 @@ export interface HandlerHostOptions {
   readonly bytesPerTurn?: number;
   /** Told of handler errors. */
   readonly onEvent?: (event: ServerEvent) => void;
+  /** Read a PROXY protocol header before the handler sees the connection. */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 /**
@@ -45,10 +49,12 @@ export class HandlerHost {
   private handlerErrors = 0;
   private peerResets = 0;
   private readonly turns: TurnMeter;
+  private readonly proxy: ProxyProtocolSettings | undefined;
 
   constructor(options: HandlerHostOptions) {
     this.options = options;
     this.turns = new TurnMeter(options.bytesPerTurn ?? 256 * 1024);
+    this.proxy = options.proxyProtocol === undefined ? undefined : settle(options.proxyProtocol);
   }
 
   /** Connections open now. */
@@ -105,11 +111,14 @@ export class HandlerHost {
       this.closedBytesOut += connection.bytesWritten;
       connection.setMeter(undefined);
     });
-    const { handler, taskRunner } = this.options;
+    const { handler, taskRunner, reactor } = this.options;
+    if (diagnostics.handlerStart.hasSubscribers) diagnostics.handlerStart.publish({ reactor, connection });
+    const run = () => runInHandlerContext({ connection, taskRunner }, () => handler(connection));
+    const proxy = this.proxy;
     // The same rules as the public `handle()` operator: an error costs its own connection only.
     return serveConnection(
       connection,
-      () => runInHandlerContext({ connection, taskRunner }, () => handler(connection)),
+      proxy === undefined ? run : () => afterProxyHeader(connection, proxy, run),
       CLOSE_LINGER,
       (event) => this.report(event),
       done,
@@ -123,6 +132,7 @@ export class HandlerHost {
       return;
     }
     this.handlerErrors++;
+    if (diagnostics.handlerError.hasSubscribers) diagnostics.handlerError.publish({ reactor: this.options.reactor, ...event });
     this.options.onEvent?.({ type: 'handler-error', reactor: this.options.reactor, code: event.code, message: event.message });
   }
 }

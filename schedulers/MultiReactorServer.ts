@@ -182,6 +182,7 @@ export class MultiReactorServer implements Server {
         pauseReadingOnWriteBacklog: options.pauseReadingOnWriteBacklog,
         backend: options.backend as SubReactorConfig['backend'],
         servicePath: this.servicePath,
+        proxyProtocol: options.proxyProtocol,
       },
       (event) => this.events.next(event),
     );

@@ -1,3 +1,4 @@
+import type { ProxyProtocolOptions } from '../operators/readProxyHeader.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
 /**
@@ -20,6 +21,8 @@ export interface SubReactorConfig {
   readonly backend?: 'node' | 'uring' | 'auto';
   /** The Unix socket of the server's service (the handler module's `service` export), if it has one. */
   readonly servicePath?: string;
+  /** `serve`'s `proxyProtocol` (a `timeout` of `Infinity` travels as `null`). */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 /**

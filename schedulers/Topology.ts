@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import type { BackendChoice } from '../src/backends/selectBackend.js';
 import type { ListenOptions } from '../src/listen.js';
+import type { ProxyProtocolOptions } from '../operators/readProxyHeader.js';
 
 /**
  * Where and how {@link serve} listens: the options of `listen` without the ones `serve` owns.
@@ -41,6 +42,11 @@ export interface ServeOptions extends ServeListenOptions {
   readonly backend?: BackendChoice;
   /** Milliseconds between {@link Server.stats$} emissions (default 1000). */
   readonly statsInterval?: number;
+  /**
+   * Read a PROXY protocol header (v1 or v2) from every connection before its handler runs, so that
+   * `connection.remoteAddress` is the balancer's client (see `proxyProtocol` in `rxloop/operators`). Not with `tls`.
+   */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { ErrorCode, RxloopError } from '../src/errors.js';
+import { settle } from '../operators/readProxyHeader.js';
 import { resolveHandlerModule } from './loadHandler.js';
 import { singleReactor } from './singleReactor.js';
 import type { ServeOptions, Server } from './Topology.js';
@@ -30,6 +31,13 @@ import type { ServeOptions, Server } from './Topology.js';
 export async function serve(handlerModule: string | URL, options: ServeOptions): Promise<Server> {
   if (options === null || typeof options !== 'object') {
     throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `serve expected an options object, got ${String(options)}`);
+  }
+  if (options.proxyProtocol !== undefined) {
+    settle(options.proxyProtocol);
+    if (options.tls !== undefined) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT,
+        'serve expected proxyProtocol or tls, got both: the PROXY header comes before the TLS handshake, which a TLS listener reads first');
+    }
   }
   const moduleUrl = resolveHandlerModule(handlerModule);
   const topology = options.scheduler ?? singleReactor();

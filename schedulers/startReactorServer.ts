@@ -38,6 +38,7 @@ export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
     taskRunner: spec.taskRunner,
     bytesPerTurn: undefined,
     onEvent: (event) => events.next(event),
+    proxyProtocol: options.proxyProtocol,
   });
   const shutdown = new AbortController();
   const snapshot = (): ServerStats => ({ at: Date.now(), reactors: [host.stats(spec.extraStats?.() ?? {})] });

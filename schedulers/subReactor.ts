@@ -64,6 +64,10 @@ async function main(config: SubReactorConfig): Promise<void> {
     scheduler: new SingleReactor(),
     taskRunner: inlineTaskRunner,
     onEvent: (event) => send({ type: 'event', event }),
+    proxyProtocol: config.proxyProtocol && {
+      ...config.proxyProtocol,
+      timeout: (config.proxyProtocol.timeout as number | null | undefined) === null ? Infinity : config.proxyProtocol.timeout,
+    },
   });
   let received = 0;
   let server: NetServer | undefined;

@@ -202,9 +202,14 @@ export class Connection {
     return this.transport.localAddress;
   }
 
-  /** The peer's end of the connection. */
+  /** The peer's end of the connection (the original client's, when a PROXY protocol header named it). */
   get remoteAddress(): SocketAddress | undefined {
-    return this.transport.remoteAddress;
+    return this.rare?.remoteAddress ?? this.transport.remoteAddress;
+  }
+
+  /** @internal the PROXY protocol's stage replaces the balancer's address with the client's it names */
+  overrideRemoteAddress(address: SocketAddress): void {
+    this.rareState().remoteAddress = address;
   }
 
   /** Whether the connection is encrypted (TLS). */

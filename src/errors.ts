@@ -59,6 +59,11 @@ export const ErrorCode = {
   WORKER_DIED: 'ERR_WORKER_DIED',
   /** The operation was cancelled by shutdown or unsubscription before it ran. */
   CANCELLED: 'ERR_CANCELLED',
+  /**
+   * A PROXY protocol header was missing, malformed, over its length bound, or came from an address that is not
+   * trusted to send one; the connection is closed.
+   */
+  PROXY_PROTOCOL: 'ERR_PROXY_PROTOCOL',
   /** This platform, Node.js line or backend lacks a feature the call needs; the message says which and where. */
   UNSUPPORTED: 'ERR_UNSUPPORTED',
   /**

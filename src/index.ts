@@ -55,5 +55,8 @@ export type {
   TransportSink,
 } from './backends/Backend.js';
 
+// Diagnostics channels (node:diagnostics_channel)
+export type { DiagnosticsMessages } from './diagnostics/channels.js';
+
 // Handler context (for topologies and operators that need the connection being served)
 export type { TaskRef } from './HandlerContext.js';

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { BufferSource, ReadMode } from '../backends/Backend.js';
+import type { BufferSource, ReadMode, SocketAddress } from '../backends/Backend.js';
 import type { Connection } from '../Connection.js';
 import type { ConnectionClosed } from '../ConnectionClosed.js';
 import type { DemandState } from '../DemandState.js';
@@ -48,6 +48,8 @@ export interface RareState {
   softLimitTimer: { unsubscribe(): void } | undefined;
   /** Why the connection reset itself (the output limit), reported as its close error. */
   abortReason: RxloopError | undefined;
+  /** The client's address from a PROXY protocol header, which `remoteAddress` returns instead of the peer's. */
+  remoteAddress: SocketAddress | undefined;
 }
 
 /** A fresh, empty {@link RareState}. @internal */
@@ -69,5 +71,6 @@ export function createRareState(): RareState {
     lingerTimer: undefined,
     softLimitTimer: undefined,
     abortReason: undefined,
+    remoteAddress: undefined,
   };
 }

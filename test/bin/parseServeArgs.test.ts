@@ -18,6 +18,11 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
       target: undefined,
       wiretap: false,
       deadline: 5000,
+      proxyProtocol: false,
+      proxyTrusted: undefined,
+      admin: undefined,
+      drainDelay: 0,
+      tls: undefined,
     });
   }
   const proxy = parseServeArgs(['proxy', '--target', '10.0.0.1:6380'], {});
@@ -40,10 +45,34 @@ test('every flag is read, in any order, with --flag value and --flag=value', () 
       target: undefined,
       wiretap: true,
       deadline: 250,
+      proxyProtocol: false,
+      proxyTrusted: undefined,
+      admin: undefined,
+      drainDelay: 0,
+      tls: undefined,
     },
   );
   const pooled = parseServeArgs(['http', '--scheduler', 'pooled', '--workers', '2'], {});
   assert.is(!pooled.help && pooled.workers, 2);
+});
+
+test('production flags: PROXY protocol, admin endpoint, drain delay, TLS with SNI and ALPN', () => {
+  const behind = parseServeArgs(['resp', '--proxy-protocol', '--proxy-trusted', '10.0.0.0/8, ::1', '--admin', '[::1]:9090', '--drain-delay', '1500'], {});
+  assert.is(!behind.help && behind.proxyProtocol, true);
+  assert.equal(!behind.help && behind.proxyTrusted, ['10.0.0.0/8', '::1']);
+  assert.equal(!behind.help && behind.admin, { host: '::1', port: 9090 });
+  assert.is(!behind.help && behind.drainDelay, 1500);
+  const secure = parseServeArgs(['http', '--tls-cert', 'c.pem', '--tls-key', 'k.pem', '--tls-sni', 'a.test=a.pem,a.key',
+    '--tls-sni', '*.b.test=b.pem,b.key', '--alpn', 'http/1.1', '--tls-handshake-timeout', '3000'], {});
+  assert.equal(!secure.help && secure.tls, {
+    cert: 'c.pem',
+    key: 'k.pem',
+    sni: [{ name: 'a.test', cert: 'a.pem', key: 'a.key' }, { name: '*.b.test', cert: 'b.pem', key: 'b.key' }],
+    alpn: ['http/1.1'],
+    handshakeTimeout: 3000,
+  });
+  const plain = parseServeArgs(['http', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'], {});
+  assert.equal(!plain.help && plain.tls, { cert: 'c.pem', key: 'k.pem', sni: [], alpn: undefined, handshakeTimeout: 10_000 });
 });
 
 test('--help wins over everything else, even a missing example', () => {
@@ -85,6 +114,21 @@ test('every mistake is ERR_INVALID_ARGUMENT with a message naming the flag or wo
     [['toString'], /^unknown example "toString"/],
     [['echo', 'extra'], /^unexpected argument "extra"$/],
     [[], /^expected an example to serve/],
+    [['echo', '--proxy-trusted', '10.0.0.1'], /^--proxy-trusted goes with --proxy-protocol$/],
+    [['echo', '--proxy-protocol', '--proxy-trusted', '10.0.0.1/99'], /^--proxy-trusted expected addresses or CIDR ranges/],
+    [['echo', '--admin', '9090'], /^--admin expected HOST:PORT/],
+    [['echo', '--admin', 'localhost:99999'], /^--admin expected HOST:PORT/],
+    [['echo', '--drain-delay', '-5'], /^--drain-delay expected/],
+    [['echo', '--tls-key', 'k.pem'], /^--tls-key goes with --tls-cert$/],
+    [['echo', '--tls-cert', 'c.pem'], /^--tls-cert expected --tls-key/],
+    [['echo', '--alpn', 'h2'], /^--alpn goes with --tls-cert$/],
+    [['echo', '--tls-sni', 'a=b,c'], /^--tls-sni goes with --tls-cert/],
+    [['echo', '--tls-handshake-timeout', '5'], /^--tls-handshake-timeout goes with --tls-cert$/],
+    [['echo', '--tls-cert', 'c', '--tls-key', 'k', '--tls-sni', 'nameonly'], /^--tls-sni expected NAME=CERT_FILE,KEY_FILE/],
+    [['echo', '--tls-cert', 'c', '--tls-key', 'k', '--alpn', 'h2,,http/1.1'], /^--alpn expected protocol names/],
+    [['echo', '--tls-cert', 'c', '--tls-key', 'k', '--tls-handshake-timeout', '0'], /^--tls-handshake-timeout expected/],
+    [['echo', '--tls-cert', 'c', '--tls-key', 'k', '--scheduler', 'multi'], /^--tls-cert goes with --scheduler single or pooled/],
+    [['echo', '--tls-cert', 'c', '--tls-key', 'k', '--proxy-protocol'], /do not go together/],
   ];
   for (const [args, message, env] of cases) {
     try {
