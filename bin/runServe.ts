@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { take } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
-import { multiReactor, pooledReactor, serve, singleReactor, type Server, type Topology } from '../schedulers/index.js';
+import { multiReactor, pooledReactor, serve, serveAdmin, singleReactor, type AdminServer, type Server, type Topology } from '../schedulers/index.js';
 import type { ServeCommand } from './parseServeArgs.js';
 
 /** Where the CLI writes: stdout for what it is doing, stderr for trouble. @internal */
@@ -57,8 +57,20 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
     return 1;
   }
 
+  let admin: AdminServer | undefined;
+  if (command.admin !== undefined) {
+    try {
+      admin = await serveAdmin(server, command.admin);
+    } catch (error) {
+      output.err(`rxloop: could not start the admin endpoint on ${command.admin.host}:${command.admin.port}: ${(error as Error).message}`);
+      await server.stop({ deadline: 0 });
+      return 1;
+    }
+  }
+
   const forwarding = command.example === 'proxy' ? ` -> ${command.target}` : '';
   output.out(`rxloop ${command.example} listening on ${where(server.address)}${forwarding} (${describe(topology)})`);
+  if (admin !== undefined) output.out(`rxloop admin on http://${where(admin.address)}/ (metrics at /metrics, health at /healthz and /readyz)`);
   const events = server.events$.subscribe((event) => {
     if (event.type === 'handler-error') output.err(`rxloop: ${event.reactor}: handler error ${event.code}: ${event.message}`);
     else if (event.type === 'worker-exit') output.err(`rxloop: ${event.reactor}: worker exited: ${event.message}`);
@@ -88,10 +100,18 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   };
   process.once('SIGINT', forceExit);
   process.once('SIGTERM', forceExit);
+  // The order a balancer needs: readiness fails first (it stops sending new clients), accepting stops after the
+  // drain delay, then every connection is told to drain, and what is left at the deadline is reset.
+  admin?.drain();
+  if (command.drainDelay > 0) {
+    output.out(`rxloop: ${signal}, not ready; still accepting for ${command.drainDelay} ms`);
+    await new Promise((resolve) => setTimeout(resolve, command.drainDelay));
+  }
   output.out(`rxloop: ${signal}, stopping (waiting up to ${command.deadline} ms for open connections)`);
   await server.stop({ deadline: command.deadline });
   process.off('SIGUSR2', printStats);
   events.unsubscribe();
+  await admin?.close();
   output.out('rxloop: stopped');
   return 0;
 }

@@ -5,6 +5,7 @@ import { runInHandlerContext, type TaskRunner } from '../src/HandlerContext.js';
 import { serveConnection, serveEach, type HandleEvent, type Handler } from '../operators/handle.js';
 import { afterProxyHeader, settle, type ProxyProtocolOptions, type ProxyProtocolSettings } from '../operators/readProxyHeader.js';
 import { diagnostics } from '../src/diagnostics/channels.js';
+import { processMetrics } from '../src/diagnostics/ProcessMetrics.js';
 import type { ReactorScheduler } from './ReactorScheduler.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
@@ -55,6 +56,7 @@ export class HandlerHost {
     this.options = options;
     this.turns = new TurnMeter(options.bytesPerTurn ?? 256 * 1024);
     this.proxy = options.proxyProtocol === undefined ? undefined : settle(options.proxyProtocol);
+    processMetrics(); // from now on, this process's connections are counted for the metrics in `stats()`
   }
 
   /** Connections open now. */
@@ -89,6 +91,7 @@ export class HandlerHost {
       events: this.turns.dispatched + (this.options.scheduler?.tasksRun ?? 0),
       handlerErrors: this.handlerErrors,
       peerResets: this.peerResets,
+      metrics: processMetrics().reactor(this.options.reactor, this.open),
       ...extra,
     };
   }

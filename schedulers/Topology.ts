@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import type { BackendChoice } from '../src/backends/selectBackend.js';
+import type { ReactorMetrics } from '../src/diagnostics/ProcessMetrics.js';
 import type { ListenOptions } from '../src/listen.js';
 import type { ProxyProtocolOptions } from '../operators/readProxyHeader.js';
 
@@ -78,6 +79,8 @@ export interface ReactorStats {
   readonly peerResets: number;
   /** Offloaded tasks waiting or running on a worker pool (pooled reactor only). */
   readonly tasksInFlight?: number;
+  /** Gauges, errors by code, durations and the event loop, from the reactor's own process (see `ReactorMetrics`). */
+  readonly metrics?: ReactorMetrics;
 }
 
 /**

@@ -28,3 +28,8 @@ export type { MultiReactorOptions } from './MultiReactorOptions.js';
 // The reactor's RxJS scheduler
 export { ReactorScheduler } from './ReactorScheduler.js';
 export type { ReactorSchedulerOptions } from './ReactorScheduler.js';
+
+// Production: metrics, health and the dashboard
+export { serveAdmin } from './serveAdmin.js';
+export type { AdminOptions, AdminServer } from './serveAdmin.js';
+export { prometheusText, PROMETHEUS_CONTENT_TYPE } from './prometheusText.js';

@@ -2,6 +2,7 @@ import type { Observable, Unsubscribable } from 'rxjs';
 import type { Backend, BufferSource, ReadMode, SocketAddress, Transport } from './backends/Backend.js';
 import type { ConnectionClosed } from './ConnectionClosed.js';
 import { ConnectionData, type DataObserver } from './ConnectionData.js';
+import { diagnostics } from './diagnostics/channels.js';
 import type { ConnectionOptions } from './ConnectionOptions.js';
 import type { DemandState } from './DemandState.js';
 import { ErrorCode, RxloopError } from './errors.js';
@@ -195,6 +196,7 @@ export class Connection {
     if (options.pauseReadingOnWriteBacklog === true) this.flags = PAUSE_ON_BACKLOG;
     this.limits = outputLimitsOf(options);
     transport.attach(new ConnectionSink(this));
+    if (diagnostics.connectionOpen.hasSubscribers) diagnostics.connectionOpen.publish({ connection: this });
   }
 
   /** The local end of the connection. */
@@ -481,6 +483,7 @@ export class Connection {
     const error = rare?.abortReason ?? transportError;
     const closedWith: ConnectionClosed = { error };
     this.closedWith = closedWith;
+    if (diagnostics.connectionClose.hasSubscribers) diagnostics.connectionClose.publish({ connection: this, error });
     if (rare !== undefined) {
       rare.lingerTimer?.unsubscribe();
       rare.lingerTimer = undefined;

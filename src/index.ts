@@ -57,6 +57,9 @@ export type {
 
 // Diagnostics channels (node:diagnostics_channel)
 export type { DiagnosticsMessages } from './diagnostics/channels.js';
+export type { ReactorMetrics } from './diagnostics/ProcessMetrics.js';
+export type { EventLoopMetrics } from './diagnostics/EventLoopMonitor.js';
+export type { HistogramSnapshot } from './diagnostics/DurationHistogram.js';
 
 // Handler context (for topologies and operators that need the connection being served)
 export type { TaskRef } from './HandlerContext.js';

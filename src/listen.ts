@@ -6,6 +6,7 @@ import { Connection, type ConnectionOptions } from './Connection.js';
 import { checkCount, checkEndpoint, invalid } from './validate.js';
 import { outputLimitProblem } from './connection/outputLimits.js';
 import type { RxloopError } from './errors.js';
+import { diagnostics } from './diagnostics/channels.js';
 
 /**
  * What a listening server tells its caller once it is bound, through {@link ListenOptions.onListening}.
@@ -170,6 +171,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
         accepted: (transport: Transport) => {
           if (draining || done || open.size >= maxConnections) {
             stats.refused++;
+            if (diagnostics.serverReject.hasSubscribers) diagnostics.serverReject.publish({ reason: draining || done ? 'draining' : 'max-connections' });
             transport.attach(ignoringSink);
             transport.close();
             return;
@@ -190,6 +192,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
         acceptFailed: (error) => {
           stats.acceptErrors++;
           stats.lastAcceptError = error;
+          if (diagnostics.acceptError.hasSubscribers) diagnostics.acceptError.publish({ error });
         },
       },
     );
