@@ -12,7 +12,10 @@ import type { MultiReactorOptions } from './MultiReactorOptions.js';
 import { SingleReactor, inlineTaskRunner } from './singleReactor.js';
 import { startReactorServer } from './startReactorServer.js';
 import type { SubReactorConfig } from './SubReactorMessage.js';
+import type { SubReactor } from './SubReactor.js';
 import { SubReactorProcess } from './SubReactorProcess.js';
+import { SubReactorThread } from './SubReactorThread.js';
+import { threadSupport } from './threadSupport.js';
 import type { ReactorStats, ServeOptions, Server, ServerEvent, ServerStats } from './Topology.js';
 
 /** Sockets the main process holds while no sub-reactor can take them (all restarting); more are refused. */
@@ -44,7 +47,7 @@ export class MultiReactorServer implements Server {
   private readonly handlerModule: string;
   private readonly options: ServeOptions;
   private readonly settings: MultiReactorSettings;
-  private readonly subs: SubReactorProcess[] = [];
+  private readonly subs: SubReactor[] = [];
   /** Deaths of each slot's sub-reactors soon after their start, in a row (crash-loop back-off). */
   private readonly strikes: number[] = [];
   private readonly restartTimers = new Set<ReturnType<typeof setTimeout>>();
@@ -90,7 +93,7 @@ export class MultiReactorServer implements Server {
     settings: MultiReactorSettings,
     onStopped: () => void,
   ): Promise<MultiReactorServer> {
-    const problem = checkOptions(options, settings);
+    const problem = checkOptions(options, settings) ?? (settings.threads ? await threadSupport(settings.accept) : undefined);
     if (problem !== undefined) throw problem;
     const server = new MultiReactorServer(handlerModule, options, settings, onStopped);
     await server.open();
@@ -101,9 +104,14 @@ export class MultiReactorServer implements Server {
     return this.bound!;
   }
 
-  /** The live sub-reactors' names and process ids. */
-  subReactors(): { reactor: string; pid: number }[] {
-    return this.subs.flatMap((sub) => (sub.hasExited || sub.pid === undefined ? [] : [{ reactor: sub.reactor, pid: sub.pid }]));
+  /** The live sub-reactors' names and process ids (and thread ids, for threads). */
+  subReactors(): { reactor: string; pid: number; threadId?: number }[] {
+    return this.subs.flatMap((sub) => {
+      if (sub.hasExited) return [];
+      if (sub instanceof SubReactorThread) return [{ reactor: sub.reactor, pid: process.pid, threadId: sub.threadId }];
+      const pid = (sub as SubReactorProcess).pid;
+      return pid === undefined ? [] : [{ reactor: sub.reactor, pid }];
+    });
   }
 
   stop({ deadline = 5000 }: { readonly deadline?: number } = {}): Promise<void> {
@@ -116,14 +124,18 @@ export class MultiReactorServer implements Server {
   private async open(): Promise<void> {
     // First, so that every sub-reactor can reach it from the moment its handler loads.
     await this.startService();
-    for (let i = 0; i < this.settings.reactors; i++) this.spawn(i);
     try {
+      if (this.ownListeners) {
+        await this.openOwnListeners();
+        return;
+      }
+      for (let i = 0; i < this.settings.reactors; i++) this.spawn(i);
       await Promise.all(this.subs.map((sub) => sub.ready));
       const listener = await this.listen(this.options.port);
       this.listener = listener;
       this.bound = toSocketAddress(listener.address());
       if (this.settings.accept === 'shared') {
-        await Promise.all(this.subs.map((sub) => sub.giveServer(listener)));
+        await Promise.all(this.subs.map((sub) => (sub as SubReactorProcess).giveServer(listener)));
         this.releaseListener();
       }
     } catch (error) {
@@ -134,6 +146,39 @@ export class MultiReactorServer implements Server {
       await this.service?.stop({ deadline: 0 });
       throw error;
     }
+  }
+
+  /** Threads in shared-accept mode: each sub-reactor listens itself, with reusePort, on one port. */
+  private get ownListeners(): boolean {
+    return this.settings.threads && this.settings.accept === 'shared';
+  }
+
+  /**
+   * The first sub-reactor thread listens on the port asked for (0: the system picks one) and the others join it
+   * there, so they all listen on the same port and the kernel spreads connections between them.
+   */
+  private async openOwnListeners(): Promise<void> {
+    const first = this.spawn(0, this.options.port ?? 0);
+    try {
+      await first.ready;
+    } catch (error) {
+      throw error instanceof RxloopError && error.code === ErrorCode.UNSUPPORTED
+        ? new RxloopError(ErrorCode.UNSUPPORTED,
+          `multiReactor({ threads: true, accept: 'shared' }) expected each sub-reactor thread to listen on the same port with reusePort, but ${error.message}. ` +
+            "Use accept: 'acceptor' (needs sockets that move to threads), or sub-reactor processes (threads: false)",
+          { cause: error })
+        : error;
+    }
+    this.bound = first.address;
+    const port = this.sharedPort();
+    for (let i = 1; i < this.settings.reactors; i++) this.spawn(i, port);
+    await Promise.all(this.subs.map((sub) => sub.ready));
+  }
+
+  /** The port every sub-reactor thread of shared-accept mode listens on. */
+  private sharedPort(): number {
+    const address = this.bound;
+    return address?.kind === 'inet' ? address.port : this.options.port ?? 0;
   }
 
   /**
@@ -170,11 +215,10 @@ export class MultiReactorServer implements Server {
     this.servicePath = path;
   }
 
-  private spawn(slot: number): SubReactorProcess {
+  private spawn(slot: number, listenPort?: number): SubReactor {
     const { settings, options } = this;
     const max = options.maxConnections ?? Infinity;
-    const sub = new SubReactorProcess(
-      {
+    const config: SubReactorConfig = {
         reactor: `sub-${slot}`,
         handlerModule: this.handlerModule,
         // In shared mode nobody sees all connections, so each sub-reactor takes its share of the limit.
@@ -183,15 +227,16 @@ export class MultiReactorServer implements Server {
         backend: options.backend as SubReactorConfig['backend'],
         servicePath: this.servicePath,
         proxyProtocol: options.proxyProtocol,
-      },
-      (event) => this.events.next(event),
-    );
+        listen: listenPort === undefined ? undefined : { host: options.host, port: listenPort, backlog: options.backlog },
+    };
+    const onEvent = (event: ServerEvent): void => this.events.next(event);
+    const sub = settings.threads ? new SubReactorThread(config, onEvent) : new SubReactorProcess(config, onEvent);
     this.subs[slot] = sub;
     void sub.exited.then((exit) => this.exited(slot, sub, exit.exitCode, exit.signal));
     return sub;
   }
 
-  private exited(slot: number, sub: SubReactorProcess, exitCode: number | null, signal: string | null): void {
+  private exited(slot: number, sub: SubReactor, exitCode: number | null, signal: string | null): void {
     if (this.closing || this.subs[slot] !== sub) return;
     this.events.next({ type: 'reactor-exit', reactor: sub.reactor, exitCode, signal });
     if (!this.settings.restart) return;
@@ -208,14 +253,14 @@ export class MultiReactorServer implements Server {
 
   private async replace(slot: number): Promise<void> {
     if (this.closing) return;
-    const sub = this.spawn(slot);
+    const sub = this.spawn(slot, this.ownListeners ? this.sharedPort() : undefined);
     try {
       await sub.ready;
     } catch {
       return; // its exit schedules the next try
     }
     if (this.closing) return;
-    if (this.settings.accept === 'shared') {
+    if (sub instanceof SubReactorProcess && this.settings.accept === 'shared') {
       const server = await this.listeningCopy(sub);
       try {
         if (server === undefined || this.closing) {
@@ -239,7 +284,7 @@ export class MultiReactorServer implements Server {
   private async listeningCopy(newcomer: SubReactorProcess): Promise<NetServer | undefined> {
     if (this.listener !== undefined) return this.listener;
     for (const sub of this.subs) {
-      if (sub === newcomer) continue;
+      if (sub === newcomer || !(sub instanceof SubReactorProcess)) continue;
       const borrowed = await sub.borrowServer((server) => this.prepare(server));
       if (borrowed !== undefined) return borrowed;
     }
@@ -319,10 +364,10 @@ export class MultiReactorServer implements Server {
   }
 
   /** The next sub-reactor by the balancing rule, or `undefined` when none can take a connection now. */
-  private pick(): SubReactorProcess | undefined {
+  private pick(): SubReactor | undefined {
     const subs = this.subs;
     const n = subs.length;
-    let best: SubReactorProcess | undefined;
+    let best: SubReactor | undefined;
     let bestAt = 0;
     for (let k = 0; k < n; k++) {
       const at = (this.cursor + k) % n;
@@ -402,6 +447,10 @@ function checkOptions(options: ServeOptions, settings: MultiReactorSettings): Rx
     checkCount('serve maxConnections', options.maxConnections, { min: 1, infinite: true }) ??
     checkCount('serve statsInterval', options.statsInterval, { min: 1 });
   if (problem !== undefined) return problem;
+  if (settings.threads && settings.accept === 'shared' && options.path !== undefined) {
+    return new RxloopError(ErrorCode.INVALID_ARGUMENT,
+      `multiReactor({ threads: true, accept: 'shared' }) expected a TCP port (its threads share one with reusePort), got the Unix path ${options.path}: use accept: 'acceptor'`);
+  }
   if (options.tls !== undefined) {
     return new RxloopError(ErrorCode.INVALID_ARGUMENT,
       `multiReactor (accept: '${settings.accept}') expected a plain TCP or Unix server, got tls options: TLS is not supported by the multi-reactor yet`);

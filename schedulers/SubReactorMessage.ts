@@ -1,10 +1,12 @@
 import type { ProxyProtocolOptions } from '../operators/readProxyHeader.js';
+import type { Socket } from 'node:net';
+import type { SocketAddress } from '../src/backends/Backend.js';
 import type { ReactorStats, ServerEvent } from './Topology.js';
 
 /**
- * What a sub-reactor process is told at start, as JSON in its first argument. It travels in `argv` rather
+ * What a sub-reactor is told at start: a process as JSON in its first argument (it travels in `argv` rather
  * than as a message because IPC messages that arrive before the child's module has attached its `'message'`
- * listener are dropped.
+ * listener are dropped), a thread as its `workerData`.
  *
  * @internal
  */
@@ -23,6 +25,11 @@ export interface SubReactorConfig {
   readonly servicePath?: string;
   /** `serve`'s `proxyProtocol` (a `timeout` of `Infinity` travels as `null`). */
   readonly proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Where to listen itself, with `reusePort`, beside the other sub-reactors (a thread in shared-accept mode);
+   * absent when the main side hands it sockets or a listening socket.
+   */
+  readonly listen?: { readonly host?: string; readonly port: number; readonly backlog?: number };
 }
 
 /**
@@ -34,13 +41,14 @@ export interface SubReactorConfig {
 export const SERVICE_PATH_VARIABLE = 'RXLOOP_MULTI_REACTOR_SERVICE';
 
 /**
- * Messages from the main process to a sub-reactor. `connection` and `server` carry a handle (the accepted
- * socket, the shared listening socket) as the second argument of `send`.
+ * Messages from the main side to a sub-reactor. To a process, `connection` and `server` carry a handle (the
+ * accepted socket, the shared listening socket) as the second argument of `send`; to a thread, `connection`
+ * carries the socket in `socket`, moved with the message.
  *
  * @internal
  */
 export type ToSubReactor =
-  | { readonly type: 'connection' }
+  | { readonly type: 'connection'; readonly socket?: Socket }
   | { readonly type: 'server' }
   | { readonly type: 'lend-server' }
   | { readonly type: 'stats'; readonly id: number }
@@ -53,7 +61,7 @@ export type ToSubReactor =
  * @internal
  */
 export type FromSubReactor =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly address?: SocketAddress }
   | { readonly type: 'failed'; readonly code: string; readonly message: string }
   | { readonly type: 'load'; readonly connections: number; readonly adopted: number }
   | { readonly type: 'stats'; readonly id: number; readonly stats: ReactorStats }

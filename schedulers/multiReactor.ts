@@ -136,7 +136,9 @@ function settle(options: MultiReactorOptions): Required<MultiReactorOptions> {
   }
   const restart = options.restart ?? true;
   if (typeof restart !== 'boolean') fail('restart', 'a boolean', restart);
-  return { reactors, accept, balance, restart };
+  const threads = options.threads ?? false;
+  if (typeof threads !== 'boolean') fail('threads', 'a boolean', threads);
+  return { reactors, accept, balance, restart, threads };
 }
 
 function fail(option: string, expected: string, got: unknown): never {

@@ -6,6 +6,7 @@ import { relative as relativePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import { filter, firstValueFrom } from 'rxjs';
+import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { multiReactor } from '../../schedulers/multiReactor.js';
 import { pooledReactor } from '../../schedulers/pooledReactor.js';
@@ -219,7 +220,17 @@ interface TopologyCase {
   readonly reactors: readonly string[];
   /** Whether `offload` runs on worker threads. */
   readonly pooled: boolean;
+  /** Whether the reactors are threads of this process (each connection is then served on one of them). */
+  readonly threads?: boolean;
 }
+
+// Sub-reactor threads where this Node.js can run them (found by trying, as multiReactor does); where it
+// cannot, the case is a test that expects exactly the coded error instead.
+const features = await nodeFeatures();
+const threadCases = [
+  { accept: 'acceptor' as const, reactors: ['acceptor', 'sub-0', 'sub-1'], supported: features.transferableSockets },
+  { accept: 'shared' as const, reactors: ['sub-0', 'sub-1'], supported: features.reusePort },
+];
 
 const topologies: TopologyCase[] = [
   { name: 'singleReactor()', make: () => singleReactor(), reactors: ['main'], pooled: false },
@@ -236,6 +247,13 @@ const topologies: TopologyCase[] = [
     reactors: ['sub-0', 'sub-1'],
     pooled: false,
   },
+  ...threadCases.filter((c) => c.supported).map(({ accept, reactors }) => ({
+    name: `multiReactor({ reactors: 2, accept: '${accept}', threads: true })`,
+    make: () => multiReactor({ reactors: 2, accept, threads: true }),
+    reactors,
+    pooled: false,
+    threads: true,
+  })),
 ];
 
 interface Context {
@@ -298,17 +316,24 @@ function sharedSuite(topology: TopologyCase, index: number): void {
 
   s('requests: many pipelined requests per connection are answered in order, on the pool where there is one', async (ctx) => {
     const threads = new Set<number>();
+    const perConnection: Set<number>[] = [];
     await Promise.all([0, 1, 2].map(async () => {
       const rng = random(Math.floor(ctx.rng() * 4294967296));
       const { frames, wire } = requests(rng, 300, 64);
       const client = new FrameClient(await open(ctx, ctx.requests));
       await writeFragmented(client.socket, wire, rng, 4096);
       const replies = await within(client.until(frames.length), 'all replies');
-      for (const thread of checkReplies(replies, frames)) threads.add(thread);
+      const computedOn = checkReplies(replies, frames);
+      perConnection.push(computedOn);
+      for (const thread of computedOn) threads.add(thread);
     }));
     if (topology.pooled) {
       assert.not.ok(threads.has(0), 'no request was computed on the reactor thread');
       assert.is(threads.size, 2, 'both pool workers computed answers');
+    } else if (topology.threads) {
+      // Each connection's reactor is a sub-reactor thread: its requests were all computed there, inline.
+      for (const computedOn of perConnection) assert.is(computedOn.size, 1, 'one connection, one reactor thread');
+      assert.not.ok(threads.has(0), 'nothing was computed on the main thread');
     } else {
       assert.equal([...threads], [0], 'every request was computed on the reactor thread');
     }
@@ -441,6 +466,18 @@ function sharedSuite(topology: TopologyCase, index: number): void {
 }
 
 topologies.forEach(sharedSuite);
+
+for (const { accept, supported } of threadCases.filter((c) => !c.supported)) {
+  test(`multiReactor({ accept: '${accept}', threads: true }) fails with ERR_UNSUPPORTED on ${process.version}, saying what it needs`, async () => {
+    const topology = multiReactor({ reactors: 2, accept, threads: true });
+    const error = await serve(echoModule, { host, port: 0, scheduler: topology }).then(() => undefined, (e: unknown) => e);
+    assert.not.ok(supported);
+    assert.instance(error, RxloopError);
+    assert.is((error as RxloopError).code, ErrorCode.UNSUPPORTED);
+    assert.match((error as RxloopError).message, accept === 'acceptor' ? /Node\.js 24\.20 or later/ : /reusePort .*22\.12 or later/);
+    assert.equal(topology.subReactors(), [], 'no thread is left');
+  });
+}
 
 test('serve rejects a missing options object and a handler module that is not a path or URL', async () => {
   const cases: [unknown, unknown][] = [

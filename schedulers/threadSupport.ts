@@ -1,0 +1,19 @@
+import { nodeFeatures } from '../src/backends/node/nodeFeatures.js';
+import { ErrorCode, RxloopError } from '../src/errors.js';
+
+/**
+ * Whether this Node.js can run a multi-reactor's sub-reactors as threads in `accept` mode, found by trying
+ * (`nodeFeatures`), never by reading the version. Acceptor mode moves each accepted socket to a thread, which
+ * Node.js can do from 24.20; shared mode needs nothing here: each thread listens with `reusePort`, and a
+ * backend that cannot fails that listen itself with `ERR_UNSUPPORTED`.
+ *
+ * @internal
+ * @param accept the accept mode
+ * @returns `undefined` when it can, else the `ERR_UNSUPPORTED` error to report, saying what is needed
+ */
+export async function threadSupport(accept: 'acceptor' | 'shared'): Promise<RxloopError | undefined> {
+  if (accept === 'shared' || (await nodeFeatures()).transferableSockets) return undefined;
+  return new RxloopError(ErrorCode.UNSUPPORTED,
+    `multiReactor({ threads: true, accept: 'acceptor' }) expected sockets that move to worker threads (postMessage(socket, [socket]), Node.js 24.20 or later), but Node.js ${process.version} cannot move them. ` +
+      "Use accept: 'shared' (each thread listens with reusePort: Node.js 22.12 or later with the node backend), or sub-reactor processes (threads: false)");
+}
