@@ -31,8 +31,9 @@ Options:
   --port P                   port to listen on; 0 picks a free one (printed)
   --scheduler S              single (default) | pooled | multi
   --workers N                worker threads of the pooled reactor (default: cores - 1)
-  --reactors N               sub-reactor processes of the multi-reactor (default: cores)
+  --reactors N               sub-reactors of the multi-reactor (default: cores)
   --accept A                 multi-reactor accepting: acceptor (default) | shared
+  --threads                  sub-reactors as worker threads, not processes (acceptor: Node 24.20+; shared: 22.12+)
   --target HOST:PORT         where the proxy forwards (or RXLOOP_PROXY_TARGET)
   --wiretap                  hex-dump the traffic to stderr (as RXLOOP_WIRETAP=1)
   --deadline MS              how long a graceful stop waits for connections (default 5000)

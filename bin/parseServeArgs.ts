@@ -19,6 +19,8 @@ export interface ServeCommand {
   readonly workers: number | undefined;
   readonly reactors: number | undefined;
   readonly accept: 'acceptor' | 'shared' | undefined;
+  /** `--threads`: the multi-reactor's sub-reactors are worker threads rather than processes. */
+  readonly threads: boolean;
   /** The proxy's target as given (`HOST:PORT`), from `--target` or `RXLOOP_PROXY_TARGET`. */
   readonly target: string | undefined;
   readonly wiretap: boolean;
@@ -55,6 +57,7 @@ const options = {
   workers: { type: 'string' },
   reactors: { type: 'string' },
   accept: { type: 'string' },
+  threads: { type: 'boolean' },
   target: { type: 'string' },
   wiretap: { type: 'boolean' },
   deadline: { type: 'string' },
@@ -120,6 +123,8 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   if (workers !== undefined && scheduler !== 'pooled') throw usage('--workers goes with --scheduler pooled');
   if (reactors !== undefined && scheduler !== 'multi') throw usage('--reactors goes with --scheduler multi');
   if (accept !== undefined && scheduler !== 'multi') throw usage('--accept goes with --scheduler multi');
+  const threads = values['threads'] === true;
+  if (threads && scheduler !== 'multi') throw usage('--threads goes with --scheduler multi');
 
   const host = text('host') ?? '127.0.0.1';
   if (host === '') throw usage('--host expected an address, got ""');
@@ -174,6 +179,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     workers,
     reactors,
     accept,
+    threads,
     target,
     wiretap: values['wiretap'] === true,
     deadline,

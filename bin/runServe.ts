@@ -124,6 +124,7 @@ function pickTopology(command: ServeCommand): Topology {
     return multiReactor({
       ...(command.reactors === undefined ? {} : { reactors: command.reactors }),
       ...(command.accept === undefined ? {} : { accept: command.accept }),
+      ...(command.threads ? { threads: true } : {}),
     });
   }
   return singleReactor();
@@ -135,8 +136,8 @@ function describe(topology: Topology): string {
     return `pooled reactor, ${plural((topology as ReturnType<typeof pooledReactor>).workers, 'worker thread')}`;
   }
   if (topology.kind === 'multi') {
-    const { reactors, accept } = (topology as ReturnType<typeof multiReactor>).settings;
-    return `multi-reactor, ${plural(reactors, 'sub-reactor')}, ${accept} accept`;
+    const { reactors, accept, threads } = (topology as ReturnType<typeof multiReactor>).settings;
+    return `multi-reactor, ${plural(reactors, threads ? 'sub-reactor thread' : 'sub-reactor')}, ${accept} accept`;
   }
   return 'single reactor';
 }

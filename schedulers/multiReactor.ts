@@ -61,11 +61,12 @@ export class MultiReactor implements Topology {
 
   /**
    * The running sub-reactors of every server started on this topology, with their process ids (for tests
-   * and supervisors that want to signal one).
+   * and supervisors that want to signal one) and, for threads, their thread ids (the process id is then this
+   * process's).
    *
    * @internal
    */
-  subReactors(): { reactor: string; pid: number }[] {
+  subReactors(): { reactor: string; pid: number; threadId?: number }[] {
     return [...this.running].flatMap((server) => server.subReactors());
   }
 }

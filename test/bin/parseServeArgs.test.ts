@@ -15,6 +15,7 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
       workers: undefined,
       reactors: undefined,
       accept: undefined,
+      threads: false,
       target: undefined,
       wiretap: false,
       deadline: 5000,
@@ -32,7 +33,7 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
 
 test('every flag is read, in any order, with --flag value and --flag=value', () => {
   assert.equal(
-    parseServeArgs(['--scheduler=multi', 'echo', '--host', '::1', '--port=0', '--reactors', '3', '--accept', 'shared', '--wiretap', '--deadline', '250'], {}),
+    parseServeArgs(['--scheduler=multi', 'echo', '--host', '::1', '--port=0', '--reactors', '3', '--accept', 'shared', '--threads', '--wiretap', '--deadline', '250'], {}),
     {
       help: false,
       example: 'echo',
@@ -42,6 +43,7 @@ test('every flag is read, in any order, with --flag value and --flag=value', () 
       workers: undefined,
       reactors: 3,
       accept: 'shared',
+      threads: true,
       target: undefined,
       wiretap: true,
       deadline: 250,
@@ -102,6 +104,8 @@ test('every mistake is ERR_INVALID_ARGUMENT with a message naming the flag or wo
     [['echo', '--scheduler', 'multi', '--reactors', 'two'], /^--reactors expected/],
     [['echo', '--reactors', '2'], /^--reactors goes with --scheduler multi$/],
     [['echo', '--accept', 'shared'], /^--accept goes with --scheduler multi$/],
+    [['echo', '--threads'], /^--threads goes with --scheduler multi$/],
+    [['echo', '--scheduler', 'multi', '--threads=yes'], /^--threads takes no value$/],
     [['echo', '--scheduler', 'multi', '--accept', 'kernel'], /^--accept expected acceptor, shared, got "kernel"$/],
     [['echo', '--wiretap=yes'], /^--wiretap takes no value$/],
     [['echo', '--deadline', 'soon'], /^--deadline expected/],

@@ -7,6 +7,7 @@ import { connect as netConnect, createServer, type Server as NetServer, type Soc
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 
 // dist/test/bin/rxloop.test.js -> dist/bin/rxloop.js
 const dist = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
@@ -100,7 +101,7 @@ test('--help describes the commands; serve --help every flag; no command is a us
   assert.match(help.stdout, /serve <example>/);
   assert.match(help.stdout, /bench/);
   assert.is(serveHelp.code, 0);
-  for (const flag of ['--host', '--port', '--scheduler', '--workers', '--reactors', '--accept', '--target', '--wiretap', '--deadline']) {
+  for (const flag of ['--host', '--port', '--scheduler', '--workers', '--reactors', '--accept', '--threads', '--target', '--wiretap', '--deadline']) {
     assert.ok(serveHelp.stdout.includes(flag), `serve --help mentions ${flag}`);
   }
   for (const example of ['resp', 'http', 'echo', 'proxy']) assert.ok(serveHelp.stdout.includes(example), example);
@@ -165,6 +166,21 @@ test('each scheduler starts and serves: pooled --workers 1, multi --reactors 2 (
     const exit = await stopWith(server, 'SIGTERM');
     assert.is(exit.code, 0, `${flags.join(' ')}: ${exit.stderr}`);
   }));
+});
+
+test('--threads: sub-reactor threads where this Node.js runs them (shared accept: reusePort), else the coded reason', async () => {
+  const flags = ['--scheduler', 'multi', '--reactors', '2', '--accept', 'shared', '--threads'];
+  if (!(await nodeFeatures()).reusePort) {
+    const exit = await run(['serve', 'echo', '--port', '0', ...flags]);
+    assert.is(exit.code, 1);
+    assert.match(exit.stderr, /could not start the echo server: multiReactor\(\{ threads: true, accept: 'shared' \}\) expected .* reusePort/);
+    return;
+  }
+  const server = await start(['echo', '--port', '0', ...flags]);
+  assert.match(server.banner, /\(multi-reactor, 2 sub-reactor threads, shared accept\)$/);
+  assert.is(await roundTrip(server.port, 'via threads'), 'via threads');
+  const exit = await stopWith(server, 'SIGTERM');
+  assert.is(exit.code, 0, exit.stderr);
 });
 
 test('serve proxy --target reaches shared-accept sub-reactors (through the environment); --wiretap dumps', async () => {

@@ -148,8 +148,9 @@ test('multiReactor applies its defaults and rejects bad options with ERR_INVALID
     accept: 'acceptor',
     balance: 'round-robin',
     restart: true,
+    threads: false,
   });
-  const bad: unknown[] = [{ reactors: 0 }, { reactors: 1.5 }, { accept: 'kernel' }, { balance: 'random' }, { restart: 'yes' }];
+  const bad: unknown[] = [{ reactors: 0 }, { reactors: 1.5 }, { accept: 'kernel' }, { balance: 'random' }, { restart: 'yes' }, { threads: 1 }];
   for (const options of bad) {
     try {
       multiReactor(options as MultiReactorOptions);

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { firstValueFrom } from 'rxjs';
+import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { multiReactor, multiReactorService } from '../../schedulers/multiReactor.js';
 import { serve } from '../../schedulers/serve.js';
@@ -48,9 +49,18 @@ async function acceptedBySub(server: Server): Promise<Map<string, number>> {
   return new Map(reactors.filter((r) => r.reactor.startsWith('sub-')).map((r) => [r.reactor, r.accepted]));
 }
 
-for (const accept of ['acceptor', 'shared'] as const) {
-  test(`${accept}: the service runs in the main process, every sub-reactor reaches it, its socket goes with the server`, async () => {
-    const server = await serve(handler, { host: '127.0.0.1', port: 0, scheduler: multiReactor({ reactors: 2, accept }) });
+// Sub-reactor threads reach the service as processes do, where this Node.js runs them (see serve.test.ts).
+const features = await nodeFeatures();
+const cases = [
+  { accept: 'acceptor' as const, threads: false },
+  { accept: 'shared' as const, threads: false },
+  ...(features.transferableSockets ? [{ accept: 'acceptor' as const, threads: true }] : []),
+  ...(features.reusePort ? [{ accept: 'shared' as const, threads: true }] : []),
+];
+
+for (const { accept, threads } of cases) {
+  test(`${accept}${threads ? ' on threads' : ''}: the service runs in the main process, every sub-reactor reaches it, its socket goes with the server`, async () => {
+    const server = await serve(handler, { host: '127.0.0.1', port: 0, scheduler: multiReactor({ reactors: 2, accept, threads }) });
     servers.push(server);
     const port = (server.address as { port: number }).port;
     const served = new Set<string>();

@@ -1,0 +1,212 @@
+// multiReactor({ threads: true }): sub-reactors as worker threads of this process. What the one-handler suite
+// (serve.test.ts) does not show: one process and N+1 threads, offload inline in the sub-reactor thread, a
+// thread that throws or exits replaced while the other serves on, and nothing left after stop.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
+import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
+import { ErrorCode, RxloopError } from '../../src/errors.js';
+import { multiReactor, type MultiReactor } from '../../schedulers/multiReactor.js';
+import type { MultiReactorOptions } from '../../schedulers/MultiReactorOptions.js';
+import { serve } from '../../schedulers/serve.js';
+import type { Server, ServerEvent } from '../../schedulers/Topology.js';
+
+const handler = new URL('../fixtures/threadRequests.js', import.meta.url);
+const host = '127.0.0.1';
+const features = await nodeFeatures();
+const modes = [
+  { accept: 'acceptor' as const, supported: features.transferableSockets },
+  { accept: 'shared' as const, supported: features.reusePort },
+];
+
+const servers: Server[] = [];
+const sockets: Socket[] = [];
+
+test.after.each(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await Promise.all(servers.splice(0).map((server) => server.stop({ deadline: 100 })));
+});
+
+/** Rejects when `promise` has not settled in `ms`: a guard against hanging, not a timing assertion. */
+async function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface Client {
+  readonly socket: Socket;
+  ask(line: string): Promise<string>;
+  /** Resolves once the server has closed the connection. */
+  readonly closed: Promise<void>;
+}
+
+async function client(port: number): Promise<Client> {
+  const socket = netConnect({ host, port });
+  sockets.push(socket);
+  socket.on('error', () => undefined);
+  await within(once(socket, 'connect'), 'connect');
+  let buffered = '';
+  const waiting: ((line: string) => void)[] = [];
+  socket.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
+      waiting.shift()?.(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const ask = (line: string): Promise<string> =>
+    within(new Promise((resolve) => {
+      waiting.push(resolve);
+      socket.write(`${line}\n`);
+    }), `the answer to ${line}`);
+  return { socket, ask, closed };
+}
+
+/** The thread that serves a client: its process id must be ours. */
+async function threadOf(c: Client): Promise<number> {
+  const [pid, thread] = (await c.ask('where')).split(' ').map(Number);
+  assert.is(pid, process.pid, 'served in this process');
+  return thread!;
+}
+
+/** Opens clients until they are served by `count` different threads (the kernel spreads shared accepts). */
+async function clientsOnThreads(port: number, count: number, exclude: readonly number[] = []): Promise<Map<number, Client>> {
+  const found = new Map<number, Client>();
+  for (let attempt = 0; attempt < 200 && found.size < count; attempt++) {
+    const c = await client(port);
+    const thread = await threadOf(c);
+    if (!found.has(thread) && !exclude.includes(thread)) found.set(thread, c);
+    else c.socket.destroy();
+  }
+  assert.is(found.size, count, `clients reached ${count} threads`);
+  return found;
+}
+
+async function start(options: MultiReactorOptions): Promise<{ server: Server; topology: MultiReactor; port: number }> {
+  const topology = multiReactor({ reactors: 2, threads: true, ...options });
+  const server = await serve(handler, { host, port: 0, scheduler: topology, statsInterval: 20 });
+  servers.push(server);
+  return { server, topology, port: (server.address as { port: number }).port };
+}
+
+const threadIds = (topology: MultiReactor): number[] => topology.subReactors().map((sub) => sub.threadId!);
+
+test('the feature probe agrees with the Node.js lines that move sockets to threads (24.20 on) and share ports (22.12 on)', () => {
+  // The oracle of this file: were the probe wrong, the thread cases would quietly turn into error cases.
+  const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
+  const atLeast = (m: number, n: number): boolean => major > m || (major === m && minor >= n);
+  assert.is(features.transferableSockets, atLeast(24, 20), 'transferable sockets');
+  assert.is(features.reusePort, atLeast(22, 12), 'reusePort');
+  const running = modes.filter((m) => m.supported).map((m) => m.accept);
+  console.log(`      ${process.version}: thread cases run for ${running.join(' and ') || 'no accept mode'}; the others expect ERR_UNSUPPORTED (serve.test.ts)`);
+});
+
+test('threads: a boolean option; shared accept on a Unix path is refused before anything starts', async () => {
+  assert.is(multiReactor({ threads: true }).settings.threads, true);
+  assert.is(multiReactor().settings.threads, false, 'processes stay the default');
+  try {
+    multiReactor({ threads: 'yes' as unknown as boolean });
+    assert.unreachable('accepted threads: "yes"');
+  } catch (error) {
+    assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
+    assert.match((error as RxloopError).message, /multiReactor threads expected a boolean/);
+  }
+  const topology = multiReactor({ reactors: 2, threads: true, accept: 'shared' });
+  const error = await serve(handler, { path: join(tmpdir(), `rxloop-threads-${process.pid}.sock`), scheduler: topology })
+    .then(() => undefined, (e: unknown) => e);
+  assert.instance(error, RxloopError);
+  assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
+  assert.match((error as RxloopError).message, /expected a TCP port .* got the Unix path/);
+  assert.equal(topology.subReactors(), []);
+});
+
+for (const { accept } of modes.filter((m) => m.supported)) {
+  test(`${accept}: one process, N+1 threads; each connection is served on a sub-reactor thread, offload runs inline there`, async () => {
+    const { topology, port } = await start({ accept, reactors: 3 });
+    const subs = topology.subReactors();
+    assert.equal(subs.map((s) => s.reactor), ['sub-0', 'sub-1', 'sub-2']);
+    assert.ok(subs.every((s) => s.pid === process.pid), 'every sub-reactor is in this process');
+    assert.is(new Set(threadIds(topology)).size, 3, 'three threads, none of them the main one');
+    assert.not.ok(threadIds(topology).includes(0));
+    const clients = await clientsOnThreads(port, 3);
+    assert.equal([...clients.keys()].sort(), threadIds(topology).sort());
+    for (const [thread, c] of clients) {
+      const [digest, computedOn] = (await c.ask('hash 5')).split(' ');
+      assert.match(digest!, /^[0-9a-f]{64}$/);
+      assert.is(Number(computedOn), thread, 'the offloaded task ran on the connection\'s own thread');
+    }
+  });
+
+  for (const [crash, exitCode] of [['throw', 1], ['exit 3', 3]] as const) {
+    test(`${accept}: a sub-reactor thread that ${crash === 'throw' ? 'throws' : 'exits'} is replaced while the other serves on`, async () => {
+      const { server, topology, port } = await start({ accept });
+      const before = threadIds(topology);
+      const [[victimThread, victim], [survivorThread, survivor]] = [...(await clientsOnThreads(port, 2)).entries()];
+      const reactor = topology.subReactors().find((s) => s.threadId === victimThread)!.reactor;
+      const events = firstValueFrom(server.events$.pipe(
+        filter((e: ServerEvent) => e.type === 'reactor-exit' || e.type === 'reactor-restart'),
+        take(2),
+        toArray(),
+      ));
+      victim!.socket.write(`${crash}\n`);
+      assert.equal(await within(events, 'the exit and the restart'), [
+        { type: 'reactor-exit', reactor, exitCode, signal: null },
+        { type: 'reactor-restart', reactor },
+      ]);
+      await within(victim!.closed, 'the crashed thread\'s connection closing');
+      // The other thread's connection was served throughout, and this process is alive and well.
+      assert.is(await survivor!.ask('ping'), 'pong');
+      assert.is(await threadOf(survivor!), survivorThread);
+      const after = threadIds(topology);
+      assert.is(after.length, 2);
+      const replacement = after.find((id) => !before.includes(id));
+      assert.ok(replacement !== undefined, 'a new thread took the crashed one\'s place');
+      // New connections reach the replacement (round-robin, or the kernel's spread over the shared port).
+      const reached = await clientsOnThreads(port, 1, [survivorThread!]);
+      assert.equal([...reached.keys()], [replacement]);
+    });
+  }
+
+  test(`${accept}: restart: false reports the exit and serves on with the thread left`, async () => {
+    const { server, topology, port } = await start({ accept, restart: false });
+    const [[victimThread, victim], [survivorThread]] = [...(await clientsOnThreads(port, 2)).entries()];
+    const exit = firstValueFrom(server.events$);
+    victim!.socket.write('exit 7\n');
+    const event = await within(exit, 'the exit');
+    assert.equal(event, { type: 'reactor-exit', reactor: event.reactor, exitCode: 7, signal: null });
+    assert.equal(threadIds(topology), [survivorThread]);
+    assert.not.ok(threadIds(topology).includes(victimThread!));
+    for (let i = 0; i < 4; i++) assert.is(await threadOf(await client(port)), survivorThread);
+  });
+
+  test(`${accept}: after a graceful stop no thread and no handle is left`, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const baseline = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').sort();
+    const { server, topology, port } = await start({ accept });
+    const clients = await clientsOnThreads(port, 2);
+    const ends = [...clients.values()].map((c) => c.closed);
+    assert.ok(process.getActiveResourcesInfo().includes('MessagePort'), 'the threads are linked while they run');
+    await within(server.stop({ deadline: 1000 }), 'stop');
+    servers.splice(servers.indexOf(server), 1);
+    await within(Promise.all(ends), 'every connection closed');
+    assert.equal(topology.subReactors(), [], 'every thread has exited');
+    const left = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').sort();
+    assert.equal(left, baseline, 'no listener, socket or message port of the server is left');
+    const events = await firstValueFrom(server.events$.pipe(toArray()));
+    assert.equal(events, [], 'a graceful stop is not reported as thread exits');
+  });
+}
+
+test.run();
