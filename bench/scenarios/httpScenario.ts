@@ -7,7 +7,7 @@ import { runTool, which } from '../runTool.js';
 import { section, type Scenario } from '../Scenario.js';
 import type { Section } from '../Section.js';
 import { withServer } from '../withServer.js';
-import { missingHandler, rxServer, SCHEDULERS } from './rxServer.js';
+import { missingHandler, rxServer, SCHEDULERS, THREADS, threadsMissing } from './rxServer.js';
 
 const HANDLER = 'examples/http/handler.js';
 
@@ -72,15 +72,16 @@ export const httpScenario: Scenario = {
       })];
     }
     const noHandler = missingHandler(ctx, HANDLER);
+    const noThreads = await threadsMissing();
     const plain: ChildSpec = { script: join(ctx.benchDir, 'baselines', 'plainHttp.js') };
     const nodeHttp: ChildSpec = { script: join(ctx.benchDir, 'baselines', 'nodeHttp.js') };
     const contenders: Contender[] = [
       { id: 'plain', label: 'plain node:net (baseline)', run: () => measure(ctx, plain, 'plainHttp') },
       { id: 'node-http', label: 'node:http', run: () => measure(ctx, nodeHttp, 'nodeHttp') },
-      ...SCHEDULERS.map((scheduler): Contender => ({
+      ...[...SCHEDULERS, THREADS].map((scheduler): Contender => ({
         id: scheduler.id,
         label: scheduler.label,
-        ...(noHandler !== undefined ? { skipped: noHandler } : {}),
+        ...((noHandler ?? (scheduler.id === 'threads' ? noThreads : undefined)) !== undefined ? { skipped: (noHandler ?? noThreads)! } : {}),
         run: () => measure(ctx, rxServer(ctx, HANDLER, scheduler.args), scheduler.label),
       })),
     ];

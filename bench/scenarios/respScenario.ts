@@ -8,7 +8,7 @@ import { section, type Scenario } from '../Scenario.js';
 import type { Section } from '../Section.js';
 import { geometricMean } from '../statistics.js';
 import { freePort, withServer } from '../withServer.js';
-import { missingHandler, rxServer, SCHEDULERS } from './rxServer.js';
+import { missingHandler, rxServer, SCHEDULERS, THREADS, threadsMissing } from './rxServer.js';
 
 const HANDLER = 'examples/resp/handler.js';
 const TESTS = ['PING_INLINE', 'PING_MBULK', 'SET', 'GET'] as const;
@@ -76,6 +76,7 @@ export const respScenario: Scenario = {
     const noTool = which('redis-benchmark') === undefined;
     const noRedis = which('redis-server') === undefined;
     const noHandler = missingHandler(ctx, HANDLER);
+    const noThreads = await threadsMissing();
     for (const pipeline of [1, 16]) {
       const requests = ctx.quick ? (pipeline === 1 ? 20_000 : 100_000) : (pipeline === 1 ? 30_000 : 200_000);
       const id = `resp-p${pipeline}`;
@@ -94,10 +95,10 @@ export const respScenario: Scenario = {
       const contenders: Contender[] = [
         { id: 'plain', label: 'plain node:net (baseline)', run: () => measure(plain, 'plainResp', pipeline, requests) },
         { id: 'session', label: 'RespSession on node:net', run: () => measure(session, 'plainRespSession', pipeline, requests) },
-        ...SCHEDULERS.map((scheduler): Contender => ({
+        ...[...SCHEDULERS, THREADS].map((scheduler): Contender => ({
           id: scheduler.id,
           label: scheduler.label,
-          ...(noHandler !== undefined ? { skipped: noHandler } : {}),
+          ...((noHandler ?? (scheduler.id === 'threads' ? noThreads : undefined)) !== undefined ? { skipped: (noHandler ?? noThreads)! } : {}),
           run: () => measure(rxServer(ctx, HANDLER, scheduler.args), scheduler.label, pipeline, requests),
         })),
         {

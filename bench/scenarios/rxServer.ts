@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchContext } from '../BenchContext.js';
 import type { ChildSpec } from '../ChildProcess.js';
+import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 
 /** The topologies the scenarios compare, as `serveHandler.js` flags. @internal */
 export const SCHEDULERS = [
@@ -9,6 +10,24 @@ export const SCHEDULERS = [
   { id: 'pooled', label: 'rxloop pooledReactor', args: ['--scheduler', 'pooled'] },
   { id: 'multi', label: 'rxloop multiReactor(2)', args: ['--scheduler', 'multi', '--reactors', '2'] },
 ] as const;
+
+/** The multi-reactor on threads, beside the one on processes (RESP and HTTP), with `accept` as the processes'. @internal */
+export const THREADS = {
+  id: 'threads',
+  label: 'rxloop multiReactor(2) threads',
+  args: ['--scheduler', 'multi', '--reactors', '2', '--threads'],
+} as const;
+
+/**
+ * Why this Node.js cannot run {@link THREADS} (acceptor mode: sockets that move to threads), or `undefined`.
+ *
+ * @internal
+ * @returns the reason to skip
+ */
+export async function threadsMissing(): Promise<string | undefined> {
+  if ((await nodeFeatures()).transferableSockets) return undefined;
+  return `Node.js ${process.version} cannot move sockets to threads (24.20 on): run the bench with PATH=$(.ci/fetch-node 24.22.3):$PATH`;
+}
 
 /**
  * The process spec of an rxloop server serving `handler` (a path under the compiled tree) on a topology.

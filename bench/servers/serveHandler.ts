@@ -1,6 +1,6 @@
 // An rxloop server under test: serves a handler module with serve() on the topology named on the command line.
 //   node dist/bench/servers/serveHandler.js --handler <module path> --scheduler single|pooled|multi
-//        [--workers N] [--reactors N] [--accept acceptor|shared]
+//        [--workers N] [--reactors N] [--accept acceptor|shared] [--threads]
 // Prints {"ready":true,"port":N}; answers `mem` and `connections` on stdin; stops on SIGTERM.
 import { firstValueFrom } from 'rxjs';
 import { multiReactor } from '../../schedulers/multiReactor.js';
@@ -18,7 +18,8 @@ function topology(): Topology {
   if (kind === 'pooled') return pooledReactor(workers === undefined ? {} : { workers });
   if (kind === 'multi') {
     const accept = childControl.arg('accept', 'acceptor') as 'acceptor' | 'shared';
-    return multiReactor(reactors === undefined ? { accept } : { reactors, accept });
+    const threads = process.argv.includes('--threads');
+    return multiReactor(reactors === undefined ? { accept, threads } : { reactors, accept, threads });
   }
   throw new Error(`unknown scheduler ${kind}`);
 }
