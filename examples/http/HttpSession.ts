@@ -34,6 +34,8 @@ export interface HttpSessionOptions {
  * Keep-alive: HTTP/1.1 stays open unless the request says `Connection: close`; HTTP/1.0 closes unless it says
  * `Connection: keep-alive`. A rejected request (400, 413, 431, 501, 505), a handler that throws or does not
  * answer (500) and a timeout (408) get an error response with `Connection: close`, and nothing after them is read.
+ * When the server stops ({@link HttpSession.drain}) an idle connection closes at once and the request under way
+ * gets the last response, with `Connection: close`.
  *
  * ## Example
  * ```ts
@@ -52,6 +54,8 @@ export class HttpSession {
   private readonly writer: HttpResponseWriter;
   private readonly handler: HttpHandler;
   private closed = false;
+  /** The server is stopping: the next response is the last (`Connection: close`). */
+  private draining = false;
 
   /**
    * @param handler answers each request, usually `router.handle`
@@ -103,7 +107,7 @@ export class HttpSession {
         } else if (parser.takeContinue()) writer.writeContinue();
         break;
       }
-      const keepAlive = request.keepAlive;
+      const keepAlive = request.keepAlive && !this.draining;
       const mode = !keepAlive ? ConnectionMode.CLOSE : request.versionMinor === 1 ? ConnectionMode.KEEP_ALIVE : ConnectionMode.KEEP_ALIVE_10;
       writer.begin(mode, request.method === 'HEAD');
       try {
@@ -146,6 +150,21 @@ export class HttpSession {
     this.writer.begin(ConnectionMode.CLOSE, false);
     this.writer.writeError(408);
     return this.writer.take();
+  }
+
+  /**
+   * The server is stopping: an idle connection closes at once (returns `true`); otherwise the request under way
+   * is answered with `Connection: close` and the session closes after it, so no request is cut off and none after
+   * it is taken.
+   *
+   * @returns whether to close the connection at once
+   */
+  drain(): boolean {
+    if (this.closed) return true;
+    this.draining = true;
+    if (this.parser.progress !== 'idle') return false;
+    this.closed = true;
+    return true;
   }
 
   private close(error: RxloopError): void {

@@ -33,21 +33,21 @@ export interface HttpResponsesOptions {
  * Completes, after emitting the last bytes, when the connection must close: the session is closing (a
  * `Connection: close` request, or a rejected one answered 400, 413, 431, 501 or 505), a timeout expired (a
  * partial request gets 408, an idle connection nothing; see {@link HttpTimeouts}), or the input ended (every
- * complete request has been answered by then). Errors with `ERR_TASK_FAILED`, after emitting the 500, when a
+ * complete request has been answered by then), or the server is stopping (at once when idle, after the response
+ * in progress otherwise). Errors with `ERR_TASK_FAILED`, after emitting the 500, when a
  * route handler failed: that is a server bug, which the topology reports. Either way only this connection
  * is affected.
  *
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { sendTo } from 'rxloop/operators';
- * import { mergeMap } from 'rxjs';
+ * import { handle, sendTo } from 'rxloop/operators';
  * import { appRouter } from './appRouter.js';
  * import { httpResponses } from './httpResponses.js';
  *
  * const router = appRouter();
  * listen({ host: '127.0.0.1', port: 8080 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(
+ *   handle((connection) => connection.data$.pipe(
  *     httpResponses(connection, { handler: router.handle, headerTimeout: 10_000, idleTimeout: 60_000 }),
  *     sendTo(connection),
  *   )),
@@ -88,6 +88,11 @@ export function httpResponses(
           finish();
         },
       );
+      // The server is stopping (this takes the drain over, see Connection.draining$): an idle keep-alive
+      // connection closes at once, one with a request under way answers it with `Connection: close`.
+      const draining = connection.draining$.subscribe(() => {
+        if (session.drain()) finish();
+      });
       const reads = source.subscribe({
         next: (read) => {
           const out = session.receive(read instanceof Lease ? read.buffer : read);
@@ -105,6 +110,7 @@ export function httpResponses(
       });
       return () => {
         timeouts.stop();
+        draining.unsubscribe();
         reads.unsubscribe();
       };
     });

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject, lastValueFrom, of, type SchedulerLike } from 'rxjs';
+import { NEVER, Subject, lastValueFrom, of, type SchedulerLike } from 'rxjs';
 import { ErrorCode, RxloopError, type Connection } from '../../../src/index.js';
 import { proactor } from '../../../operators/proactor.js';
 import { sendTo } from '../../../operators/sendTo.js';
@@ -48,7 +48,7 @@ test('one session per subscription; unsubscribing stops the timers and the reads
       return { unsubscribe: () => void (timer.cancelled = true) };
     },
   } as unknown as SchedulerLike;
-  const connection = { bytesRead: 0, bytesWritten: 0 } as Connection;
+  const connection = { bytesRead: 0, bytesWritten: 0, draining$: NEVER } as unknown as Connection;
   const operator = httpResponses(connection, { handler: router.handle, headerTimeout: 100, idleTimeout: 500, scheduler });
   const outputs: string[][] = [[], []];
   const subscriptions = outputs.map((out) => reads.pipe(operator).subscribe((batch) => out.push(...batch.map((b) => b.toString('latin1')))));
@@ -76,7 +76,7 @@ test('a consumer that leaves on a response (a failed write) gets no timer armed 
       return { unsubscribe: () => void (timer.cancelled = true) };
     },
   } as unknown as SchedulerLike;
-  const connection = { bytesRead: 0, bytesWritten: 0 } as Connection;
+  const connection = { bytesRead: 0, bytesWritten: 0, draining$: NEVER } as unknown as Connection;
   let responses = 0;
   const subscription = reads
     .pipe(httpResponses(connection, { handler: router.handle, headerTimeout: 100, idleTimeout: 500, scheduler }))
@@ -97,7 +97,7 @@ test('a consumer that leaves on a response (a failed write) gets no timer armed 
 
 test('errors from the reads pass through', () => {
   const reads = new Subject<Buffer>();
-  const connection = { bytesRead: 0, bytesWritten: 0, backend: { scheduler: { now: () => 0, schedule: () => ({ unsubscribe() {} }) } } } as unknown as Connection;
+  const connection = { bytesRead: 0, bytesWritten: 0, draining$: NEVER, backend: { scheduler: { now: () => 0, schedule: () => ({ unsubscribe() {} }) } } } as unknown as Connection;
   let seen: unknown;
   reads.pipe(httpResponses(connection, { handler: router.handle, headerTimeout: 100, idleTimeout: 500 })).subscribe({ error: (e) => (seen = e) });
   const reset = new RxloopError(ErrorCode.CONNECTION_RESET, 'reset');
