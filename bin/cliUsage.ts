@@ -8,6 +8,7 @@ export const cliUsage = {
 
 Commands:
   serve <example>   run an example server: resp, http, echo or proxy
+  serve <module>    run your own handler module (a path: ./dist/handler.js)
   bench [args]      run the benchmark suite (from a repository checkout)
 
 Options:
@@ -18,13 +19,14 @@ Exit status: 0 on success (and after a graceful stop on SIGINT or SIGTERM), 1 wh
 cannot start or fails, 2 for bad arguments.
 `,
 
-  serve: `Usage: rxloop serve <resp|http|echo|proxy> [options]
+  serve: `Usage: rxloop serve <resp|http|echo|proxy|./path/to/handler.js> [options]
 
 Examples:
   resp    a Redis-compatible (RESP2) in-memory server         default port 6380
   http    an HTTP/1.1 server                                  default port 8080
   echo    writes back every byte it reads                     default port 7000
   proxy   a TCP proxy to --target, backpressure both ways     default port 7001
+  a path  your handler module (its default export)            default port 7000
 
 Options:
   --host H                   address to listen on (default 127.0.0.1)
@@ -56,6 +58,7 @@ stops, open connections are drained, and what is left at --deadline is reset; a 
 exits at once. SIGHUP reloads the TLS certificates; SIGUSR2 prints stats.
 
   rxloop serve resp --port 6380
+  rxloop serve ./dist/handler.js --port 9000 --scheduler multi
   rxloop serve echo --scheduler multi --reactors 4 --accept shared
   rxloop serve proxy --port 7001 --target 127.0.0.1:6380 --wiretap
   rxloop serve http --host 0.0.0.0 --port 8080 --admin 127.0.0.1:9090 --drain-delay 2000

@@ -1,3 +1,5 @@
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ErrorCode, RxloopError } from '../src/errors.js';
 import { parseTarget } from '../examples/proxy/parseTarget.js';
@@ -12,7 +14,10 @@ export type ExampleName = keyof typeof examplePorts;
 /** What `rxloop serve ...` asked for, checked. @internal */
 export interface ServeCommand {
   readonly help: false;
-  readonly example: ExampleName;
+  /** The example to serve, or `'module'` for a handler module of the user's (`module`). */
+  readonly example: ExampleName | 'module';
+  /** The file URL of the user's handler module (`rxloop serve ./dist/handler.js`), resolved against the cwd. */
+  readonly module: string | undefined;
   readonly host: string;
   readonly port: number;
   readonly scheduler: 'single' | 'pooled' | 'multi';
@@ -108,12 +113,15 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   if (values['help'] === true) return { help: true };
 
   const [example, ...extra] = positionals;
-  if (example === undefined) throw usage('expected an example to serve: resp, http, echo or proxy');
-  if (!Object.hasOwn(examplePorts, example)) {
-    throw usage(`unknown example ${JSON.stringify(example)}: expected resp, http, echo or proxy`);
+  if (example === undefined) throw usage('expected an example to serve (resp, http, echo or proxy) or a handler module path');
+  // A path (./dist/handler.js, /srv/app/handler.js) is the user's own handler module; a bare word an example.
+  const isModule = /[/\\]|\.[cm]?js$/.test(example);
+  if (!isModule && !Object.hasOwn(examplePorts, example)) {
+    throw usage(`unknown example ${JSON.stringify(example)}: expected resp, http, echo or proxy, or a handler module path`);
   }
   if (extra.length > 0) throw usage(`unexpected argument ${JSON.stringify(extra[0])}`);
-  const name = example as ExampleName;
+  const name = isModule ? 'module' : (example as ExampleName);
+  const module = isModule ? pathToFileURL(isAbsolute(example) ? example : resolve(example)).href : undefined;
 
   const text = (flag: string): string | undefined => values[flag] as string | undefined;
   const scheduler = oneOf('--scheduler', text('scheduler') ?? 'single', ['single', 'pooled', 'multi'] as const);
@@ -129,7 +137,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   const host = text('host') ?? '127.0.0.1';
   if (host === '') throw usage('--host expected an address, got ""');
   const portText = text('port');
-  const port = portText === undefined ? examplePorts[name] : integer('--port', portText, 0, 65535);
+  const port = portText === undefined ? (name === 'module' ? 7000 : examplePorts[name]) : integer('--port', portText, 0, 65535);
   const deadlineText = text('deadline');
   const deadline = deadlineText === undefined ? 5000 : integer('--deadline', deadlineText, 0, 2 ** 31 - 1);
 
@@ -173,6 +181,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   return {
     help: false,
     example: name,
+    module,
     host,
     port,
     scheduler,

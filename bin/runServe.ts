@@ -37,9 +37,13 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   if (command.wiretap) process.env['RXLOOP_WIRETAP'] = '1';
 
   // dist/bin/rxloop.js -> dist/examples/<name>/handler.js
-  const handlerModule = new URL(`../examples/${command.example}/handler.js`, import.meta.url);
+  const handlerModule = command.module !== undefined
+    ? new URL(command.module)
+    : new URL(`../examples/${command.example}/handler.js`, import.meta.url);
   if (!existsSync(fileURLToPath(handlerModule))) {
-    output.err(`rxloop: the ${command.example} example is not built: ${fileURLToPath(handlerModule)} is missing (run npm run build)`);
+    output.err(command.module !== undefined
+      ? `rxloop: the handler module ${fileURLToPath(handlerModule)} does not exist (build it first?)`
+      : `rxloop: the ${command.example} example is not built: ${fileURLToPath(handlerModule)} is missing (run npm run build)`);
     return 1;
   }
 
@@ -53,7 +57,7 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
       ...(command.proxyProtocol ? { proxyProtocol: { trusted: command.proxyTrusted } } : {}),
     });
   } catch (error) {
-    output.err(`rxloop: could not start the ${command.example} server: ${(error as Error).message ?? String(error)}`);
+    output.err(`rxloop: could not start the ${command.module !== undefined ? fileURLToPath(handlerModule) : command.example} server: ${(error as Error).message ?? String(error)}`);
     return 1;
   }
 
@@ -69,7 +73,8 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   }
 
   const forwarding = command.example === 'proxy' ? ` -> ${command.target}` : '';
-  output.out(`rxloop ${command.example} listening on ${where(server.address)}${forwarding} (${describe(topology)})`);
+  const served = command.module !== undefined ? fileURLToPath(handlerModule) : command.example;
+  output.out(`rxloop ${served} listening on ${where(server.address)}${forwarding} (${describe(topology)})`);
   if (admin !== undefined) output.out(`rxloop admin on http://${where(admin.address)}/ (metrics at /metrics, health at /healthz and /readyz)`);
   const events = server.events$.subscribe((event) => {
     if (event.type === 'handler-error') output.err(`rxloop: ${event.reactor}: handler error ${event.code}: ${event.message}`);

@@ -1,5 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseServeArgs } from '../../bin/parseServeArgs.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 
@@ -9,6 +11,7 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
     assert.equal(parseServeArgs([example], {}), {
       help: false,
       example,
+      module: undefined,
       host: '127.0.0.1',
       port,
       scheduler: 'single',
@@ -31,12 +34,24 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
   assert.is(!proxy.help && proxy.target, '10.0.0.1:6380');
 });
 
+test('a path is the user\'s own handler module, resolved against the working directory, port 7000 by default', () => {
+  const command = parseServeArgs(['./dist/handler.js', '--scheduler', 'multi'], {});
+  assert.ok(!command.help);
+  assert.is(command.example, 'module');
+  assert.is(command.module, pathToFileURL(resolve('dist/handler.js')).href);
+  assert.is(command.port, 7000);
+  const absolute = parseServeArgs(['/srv/app/handler.mjs', '--port', '9000'], {});
+  assert.is(!absolute.help && absolute.module, 'file:///srv/app/handler.mjs');
+  assert.throws(() => parseServeArgs(['handler'], {}), /unknown example "handler".*handler module path/);
+});
+
 test('every flag is read, in any order, with --flag value and --flag=value', () => {
   assert.equal(
     parseServeArgs(['--scheduler=multi', 'echo', '--host', '::1', '--port=0', '--reactors', '3', '--accept', 'shared', '--threads', '--wiretap', '--deadline', '250'], {}),
     {
       help: false,
       example: 'echo',
+      module: undefined,
       host: '::1',
       port: 0,
       scheduler: 'multi',
@@ -114,7 +129,7 @@ test('every mistake is ERR_INVALID_ARGUMENT with a message naming the flag or wo
     [['proxy'], /expected --target/, { RXLOOP_PROXY_TARGET: '' }],
     [['proxy', '--target', 'nowhere'], /^--target expected HOST:PORT .* got "nowhere"$/],
     [['proxy'], /^--target expected HOST:PORT .* got "bad"$/, { RXLOOP_PROXY_TARGET: 'bad' }],
-    [['gopher'], /^unknown example "gopher": expected resp, http, echo or proxy$/],
+    [['gopher'], /^unknown example "gopher": expected resp, http, echo or proxy, or a handler module path$/],
     [['toString'], /^unknown example "toString"/],
     [['echo', 'extra'], /^unexpected argument "extra"$/],
     [[], /^expected an example to serve/],

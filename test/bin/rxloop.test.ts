@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 
@@ -64,7 +64,7 @@ async function start(args: readonly string[], env: NodeJS.ProcessEnv = {}): Prom
   const { child, exited, out } = launch(['serve', ...args], env);
   const banner = await new Promise<string>((resolve, reject) => {
     const look = (): void => {
-      const line = /^rxloop \w+ listening on .*$/m.exec(out.stdout);
+      const line = /^rxloop \S+ listening on .*$/m.exec(out.stdout);
       if (line !== null) {
         child.stdout!.off('data', look);
         resolve(line[0]);
@@ -139,7 +139,16 @@ test('serve echo --port 0 prints the real port, echoes, prints stats on SIGUSR2,
   assert.match(exit.stdout, /rxloop: stopped/);
 });
 
-test('SIGINT stops gracefully: an idle connection is closed after --deadline, and the exit status is 0', async () => {
+test('serve ./path/to/handler.js runs the user\'s own handler module', async () => {
+  const module = fileURLToPath(new URL('../fixtures/serveEcho.js', import.meta.url));
+  const server = await start([relative(process.cwd(), module), '--port', '0']);
+  assert.match(server.banner, /serveEcho\.js listening on 127\.0\.0\.1:\d+ \(single reactor\)$/);
+  assert.is(await roundTrip(server.port, 'my own handler'), 'my own handler');
+  const exit = await stopWith(server, 'SIGTERM');
+  assert.is(exit.code, 0, exit.stderr);
+});
+
+test('SIGINT stops gracefully: an idle connection is closed at once (it has nothing in flight), and the exit status is 0', async () => {
   const server = await start(['echo', '--port', '0', '--deadline', '200']);
   const socket = netConnect({ host: '127.0.0.1', port: server.port });
   sockets.push(socket);
