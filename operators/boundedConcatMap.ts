@@ -37,12 +37,12 @@ export interface BoundedConcatMapOptions<T> {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { boundedConcatMap, lines, sendTo } from 'rxloop/operators';
- * import { mergeMap, timer, map } from 'rxjs';
+ * import { boundedConcatMap, handle, lines, sendTo } from 'rxloop/operators';
+ * import { timer, map } from 'rxjs';
  *
  * // Each line takes 10 ms to answer; a client that sends faster is slowed by TCP, not buffered.
  * listen({ port: 7012 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(
+ *   handle((connection) => connection.data$.pipe(
  *     lines(),
  *     boundedConcatMap(connection, (line) => timer(10).pipe(map(() => Buffer.concat([line, Buffer.from('\n')])))),
  *     sendTo(connection),

@@ -34,12 +34,11 @@ export interface IdleTimeoutOptions {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { idleTimeout, sendTo } from 'rxloop/operators';
- * import { mergeMap } from 'rxjs';
+ * import { handle, idleTimeout, sendTo } from 'rxloop/operators';
  *
  * // Echo, dropping connections idle for a minute.
  * listen({ port: 7010 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(
+ *   handle((connection) => connection.data$.pipe(
  *     idleTimeout(connection, 60_000, { action: 'close' }),
  *     sendTo(connection),
  *   )),

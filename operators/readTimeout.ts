@@ -33,11 +33,10 @@ export interface ReadTimeoutOptions {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { lines, readTimeout, sendTo } from 'rxloop/operators';
- * import { mergeMap } from 'rxjs';
+ * import { handle, lines, readTimeout, sendTo } from 'rxloop/operators';
  *
  * listen({ port: 7009 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(
+ *   handle((connection) => connection.data$.pipe(
  *     readTimeout(10_000, { scheduler: connection.backend.scheduler }),
  *     lines(),
  *     sendTo(connection),

@@ -28,12 +28,12 @@ export type SendToCompletion = 'close' | 'end' | 'none';
  * ## Example
  * ```ts
  * import { connect, listen } from 'rxloop';
- * import { sendTo, type SendToOptions } from 'rxloop/operators';
+ * import { handle, sendTo, type SendToOptions } from 'rxloop/operators';
  * import { merge, mergeMap } from 'rxjs';
  *
  * // A TCP proxy: a slow side pauses the other side's input, and the end of one input ends the other output.
  * listen({ port: 8080 }).pipe(
- *   mergeMap((client) => connect({ host: '127.0.0.1', port: 80 }).pipe(mergeMap((target) => {
+ *   handle((client) => connect({ host: '127.0.0.1', port: 80 }).pipe(mergeMap((target) => {
  *     const upstream: SendToOptions = { pause: [client], onComplete: 'end' };
  *     const downstream: SendToOptions = { pause: [target], onComplete: 'end' };
  *     return merge(client.data$.pipe(sendTo(target, upstream)), target.data$.pipe(sendTo(client, downstream)));
@@ -75,12 +75,12 @@ export interface SendToOptions {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { lines, encodeLines, sendTo } from 'rxloop/operators';
- * import { map, mergeMap } from 'rxjs';
+ * import { encodeLines, handle, lines, sendTo } from 'rxloop/operators';
+ * import { map } from 'rxjs';
  *
  * // A line-based upper-casing server.
  * listen({ host: '127.0.0.1', port: 7008 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(
+ *   handle((connection) => connection.data$.pipe(
  *     lines(),
  *     map((line) => line.toString().toUpperCase()),
  *     encodeLines(),

@@ -33,12 +33,11 @@ export interface WiretapOptions {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { sendTo, wiretap } from 'rxloop/operators';
- * import { mergeMap } from 'rxjs';
+ * import { handle, sendTo, wiretap } from 'rxloop/operators';
  *
  * // RXLOOP_WIRETAP=echo node server.js
  * listen({ port: 7011 }).pipe(
- *   mergeMap((connection) => connection.data$.pipe(wiretap('echo'), sendTo(connection))),
+ *   handle((connection) => connection.data$.pipe(wiretap('echo'), sendTo(connection))),
  * ).subscribe();
  * ```
  *

@@ -100,6 +100,11 @@ export class MultiReactorServer implements Server {
     return server;
   }
 
+  get port(): number | undefined {
+    const address = this.bound;
+    return address?.kind === 'inet' ? address.port : undefined;
+  }
+
   get address(): SocketAddress {
     return this.bound!;
   }

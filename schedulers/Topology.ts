@@ -172,6 +172,8 @@ export type ServerEvent =
 export interface Server {
   /** Where the server listens. */
   readonly address: SocketAddress;
+  /** The TCP port it listens on (the real one when 0 was asked); `undefined` on a Unix socket. */
+  readonly port: number | undefined;
   /** Per-reactor counters, every `statsInterval` ms while subscribed. */
   readonly stats$: Observable<ServerStats>;
   /** Handler errors, reactor exits and restarts. */

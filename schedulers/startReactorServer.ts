@@ -69,6 +69,7 @@ export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
 
     const server = (address: SocketAddress): Server => ({
       address,
+      port: address.kind === 'inet' ? address.port : undefined,
       stats$,
       events$: events.asObservable(),
       stop: ({ deadline = 5000 } = {}) => {

@@ -59,11 +59,11 @@ let nextConnectionId = 1;
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { mergeMap } from 'rxjs';
+ * import { handle } from 'rxloop/operators';
  *
  * // An echo server written against the Connection directly.
  * listen({ port: 7007 }).pipe(
- *   mergeMap((connection) => new Promise<void>((resolve) => {
+ *   handle((connection) => new Promise<void>((resolve) => {
  *     connection.data$.subscribe({
  *       next: (chunk) => connection.write(chunk),
  *       complete: () => { connection.close(); resolve(); },

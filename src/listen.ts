@@ -15,12 +15,14 @@ import { diagnostics } from './diagnostics/channels.js';
  * ```ts
  * import { listen } from 'rxloop';
  *
- * listen({ port: 0, onListening: (server) => console.log('listening on', server.address) }).subscribe();
+ * listen({ port: 0, onListening: (server) => console.log('listening on port', server.port) }).subscribe();
  * ```
  */
 export interface ListeningServer {
   /** Where the server listens (with the real port when 0 was asked). */
   readonly address: SocketAddress;
+  /** The TCP port it listens on (the real one when 0 was asked); `undefined` on a Unix socket. */
+  readonly port: number | undefined;
   /** Connections open now. */
   readonly connections: number;
   /** Connections accepted since the server started. */
@@ -91,11 +93,11 @@ export interface ListenOptions extends ConnectionOptions {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { mergeMap } from 'rxjs';
+ * import { handle } from 'rxloop/operators';
  *
  * const stop = new AbortController();
  * listen({ host: '127.0.0.1', port: 0, shutdown: stop.signal, onListening: (s) => console.log(s.address) })
- *   .pipe(mergeMap((connection) => {
+ *   .pipe(handle((connection) => {
  *     connection.data$.subscribe({ next: (chunk) => connection.write(chunk), complete: () => connection.close() });
  *     return connection.closed$;
  *   }))
@@ -151,6 +153,7 @@ export function listen(options: ListenOptions): Observable<Connection> {
         listening: (address) => {
           options.onListening?.({
             address,
+            port: address.kind === 'inet' ? address.port : undefined,
             get connections() {
               return open.size;
             },

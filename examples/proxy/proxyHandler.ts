@@ -31,11 +31,11 @@ export interface ProxyHandlerOptions extends ProxyTarget {
  * ## Example
  * ```ts
  * import { listen } from 'rxloop';
- * import { mergeMap } from 'rxjs';
+ * import { handle } from 'rxloop/operators';
  * import { proxyHandler } from './proxyHandler.js';
  *
  * const proxy = proxyHandler({ host: '127.0.0.1', port: 6380 });
- * listen({ host: '127.0.0.1', port: 7001 }).pipe(mergeMap((client) => proxy(client))).subscribe();
+ * listen({ host: '127.0.0.1', port: 7001 }).pipe(handle((client) => proxy(client))).subscribe();
  * ```
  *
  * @param options the target, the connect timeout, whether to wiretap

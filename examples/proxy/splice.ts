@@ -42,12 +42,13 @@ export interface SpliceOptions {
  * ## Example
  * ```ts
  * import { connect, listen } from 'rxloop';
- * import { mergeMap, switchMap } from 'rxjs';
+ * import { handle } from 'rxloop/operators';
+ * import { switchMap } from 'rxjs';
  * import { splice } from './splice.js';
  *
  * // Forward every connection on port 7001 to 127.0.0.1:6380.
  * listen({ host: '127.0.0.1', port: 7001 }).pipe(
- *   mergeMap((client) => connect({ host: '127.0.0.1', port: 6380 }).pipe(
+ *   handle((client) => connect({ host: '127.0.0.1', port: 6380 }).pipe(
  *     switchMap((target) => splice(client, target)),
  *   )),
  * ).subscribe();
