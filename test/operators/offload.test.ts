@@ -53,8 +53,10 @@ async function failure(source: Observable<unknown>): Promise<RxloopError> {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !condition(); i++) await tick();
+/** Waits, a turn at a time, for a condition: bounded by wall time, not by a count of turns a slow machine may use up. */
+async function until(condition: () => boolean, withinMs = 10_000): Promise<void> {
+  const deadline = Date.now() + withinMs;
+  while (!condition() && Date.now() < deadline) await tick();
   assert.ok(condition(), 'condition never became true');
 }
 
