@@ -4,7 +4,7 @@ import type { Connection } from '../../src/Connection.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { LinkFrame } from './LinkFrame.js';
 import { OutputLimit } from './OutputLimit.js';
-import type { RespOutput } from './RespOutput.js';
+import type { RespHeld, RespOutput } from './RespOutput.js';
 import { RespWriter } from './RespWriter.js';
 
 /** Bytes a connection may have forwarded and not had answered before it stops reading. */
@@ -19,6 +19,8 @@ interface LinkSession {
   release: (() => void) | undefined;
   /** The slow-subscriber bound, made at the first PUSH. */
   limit: OutputLimit | undefined;
+  /** What `HELD` emits: its `proceed` sends `MORE`. */
+  held: RespHeld | undefined;
 }
 
 const links = new Map<string, KeyspaceLink>();
@@ -101,7 +103,7 @@ export class KeyspaceLink {
       new Observable<RespOutput>((subscriber) => {
         this.nextSession = (this.nextSession + 1) >>> 0;
         const id = this.nextSession;
-        const session: LinkSession = { subscriber, connection, unanswered: 0, release: undefined, limit: undefined };
+        const session: LinkSession = { subscriber, connection, unanswered: 0, release: undefined, limit: undefined, held: undefined };
         this.sessions.set(id, session);
         let opened = false;
         const open = (): void => {
@@ -205,6 +207,13 @@ export class KeyspaceLink {
         const failure = (session.limit ??= new OutputLimit()).check(session.connection.writableLength + payload.length);
         if (failure === undefined) subscriber.next(payload);
         else subscriber.error(failure);
+        return;
+      }
+      case LinkFrame.HELD: {
+        const id = LinkFrame.session(frame);
+        subscriber.next((session.held ??= { proceed: () => {
+          if (this.sessions.get(id) === session) this.send(id, LinkFrame.MORE, undefined);
+        } }));
         return;
       }
       case LinkFrame.CLOSE:

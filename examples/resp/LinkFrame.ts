@@ -53,6 +53,13 @@ export class LinkFrame {
   static readonly CLOSE = 8;
   /** Service to sub-reactor: a message for a subscriber (payload: its frame), in order with the replies. */
   static readonly PUSH = 9;
+  /**
+   * Service to sub-reactor: the replies so far to a `DATA` are out (as `PART`s and `DIGEST`s) and the session
+   * waits for `MORE` before it runs the rest (its output budget is spent, or DIGESTs are pending).
+   */
+  static readonly HELD = 10;
+  /** Sub-reactor to service: the connection can take more; run the rest of the `HELD` session's input. */
+  static readonly MORE = 11;
 
   private constructor() {}
 

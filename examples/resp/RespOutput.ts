@@ -1,15 +1,33 @@
 import type { DigestWork } from './digestTask.js';
 
 /**
- * What a RESP engine emits for one connection, in reply order: reply bytes ready to write, or a DIGEST whose
+ * The engine has paused the connection's batch (its output budget is spent, or DIGESTs are pending): call
+ * `proceed` once, when the connection can take more output, and the engine runs the rest of what it has read.
+ *
+ * ## Example
+ * ```ts
+ * import type { RespHeld } from './RespOutput.js';
+ *
+ * const held: RespHeld = { proceed: () => console.log('more, please') };
+ * held.proceed();
+ * ```
+ */
+export interface RespHeld {
+  readonly proceed: () => void;
+}
+
+/**
+ * What a RESP engine emits for one connection, in reply order: reply bytes ready to write, a DIGEST whose
  * reply is the hash of its work, computed by the next stage (`digestReplies`) wherever the topology runs
- * offloaded tasks. A connection's outputs go out in exactly this order.
+ * offloaded tasks, or a {@link RespHeld} that waits for that stage's go-ahead. A connection's outputs go out in
+ * exactly this order.
  *
  * ## Example
  * ```ts
  * import type { RespOutput } from './RespOutput.js';
  *
- * const describe = (output: RespOutput) => (Buffer.isBuffer(output) ? `${output.length} bytes` : `digest x${output.rounds}`);
+ * const describe = (output: RespOutput) =>
+ *   Buffer.isBuffer(output) ? `${output.length} bytes` : 'proceed' in output ? 'held' : `digest x${output.rounds}`;
  * ```
  */
-export type RespOutput = Buffer | DigestWork;
+export type RespOutput = Buffer | DigestWork | RespHeld;

@@ -29,6 +29,14 @@ export interface RespSessionOptions extends RespParserOptions {
    */
   deferDigest?: boolean;
   /**
+   * Bytes of replies after which a batch stops (default: no bound): the command that went over it is the last
+   * to run, {@link RespSession.paused} turns true, and {@link RespSession.resume} runs the rest of the input
+   * already read when the caller's output can take more. So one read of 2,000 pipelined `GET`s of a 1 MB value
+   * builds its replies as the socket drains, not 2 GB at once. Redis has no such bound (it builds them all);
+   * this is what pacing a stage by its output needs.
+   */
+  outputBudget?: number;
+  /**
    * The client's address as CLIENT LIST shows it (`127.0.0.1:50312`, `[::1]:50312`), or a function asked each
    * time (so that an address a PROXY protocol header replaced is the one shown); default empty.
    */
@@ -134,6 +142,8 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
   private work: DigestWork | undefined;
   /** Whether the batch stops after the command just run: `quitting`, or work was deferred. */
   private stopped = false;
+  private held = false;
+  private readonly budget: number;
   /** True while this session runs its commands (so a message it publishes to itself joins its replies). */
   private running = false;
   private closed = false;
@@ -151,6 +161,7 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
     this.commands = options.commands ?? (defaultTable ??= new CommandTable(commands));
     this.parser = new RespParser(options);
     this.deferDigest = options.deferDigest ?? false;
+    this.budget = options.outputBudget ?? Infinity;
     this.addrOf = options.addr ?? '';
     this.laddrOf = options.laddr ?? '';
     this.createdAt = this.lastActive = this.state.tick();
@@ -177,6 +188,14 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
    * The DIGEST work that stopped the batch (with `deferDigest`): its reply goes right after the bytes `handle` or
    * `resume` just returned, then call {@link RespSession.resume}. `undefined` when the batch ran to its end.
    */
+  /**
+   * Whether the batch stopped at the `outputBudget` with complete commands of the input still to run: call
+   * {@link RespSession.resume} (not `handle`) when the output can take more.
+   */
+  get paused(): boolean {
+    return this.held;
+  }
+
   get deferred(): DigestWork | undefined {
     return this.work;
   }
@@ -200,21 +219,25 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
    */
   handle(chunk: Buffer): Buffer {
     if (this.quitting) return EMPTY;
-    if (this.work !== undefined) {
-      throw new RxloopError(ErrorCode.INVALID_ARGUMENT, 'expected resume() after a deferred DIGEST, got handle()');
+    if (this.work !== undefined || this.held) {
+      throw new RxloopError(ErrorCode.INVALID_ARGUMENT,
+        `expected resume() after a ${this.held ? 'paused batch' : 'deferred DIGEST'}, got handle()`);
     }
     this.parser.push(chunk);
     return this.drain();
   }
 
   /**
-   * Continues the batch that {@link RespSession.deferred} stopped, once the caller has taken the work.
+   * Continues the batch that {@link RespSession.deferred} stopped, once the caller has taken the work, or that
+   * the `outputBudget` {@link RespSession.paused}.
    *
-   * @returns the replies of the commands after the deferred one, up to the batch's end or the next deferral
+   * @returns the replies of the commands after the last one run, up to the batch's end, the next deferral or
+   *   the budget
    */
   resume(): Buffer {
-    if (this.work === undefined) return EMPTY;
+    if (this.work === undefined && !this.held) return EMPTY;
     this.work = undefined;
+    this.held = false;
     this.stopped = this.quitting;
     return this.drain();
   }
@@ -227,6 +250,7 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
     if (this.closed) return;
     this.closed = true;
     this.quitting = true;
+    this.held = false;
     this.unsubscribeAll();
     this.unwatchAll();
     this.queued = undefined;
@@ -378,6 +402,11 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
           this.running = false;
           return out.take();
         }
+        if (out.pending > this.budget) {
+          this.held = true;
+          this.running = false;
+          return out.take();
+        }
       }
     } catch (error) {
       // Only a bug gets here. The writer may be shared: its half-written batch must not reach another connection.
@@ -386,6 +415,7 @@ export class RespSession implements ChannelSubscriber, KeyWatcher {
       this.quitting = true;
       this.stopped = true;
       this.work = undefined;
+      this.held = false;
       throw error;
     }
     this.running = false;

@@ -1,8 +1,8 @@
 import { Observable, Subject, type OperatorFunction } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import type { DigestWork } from './digestTask.js';
-import { DIGEST_HOLD_COUNT } from './sessionReplies.js';
-import type { RespOutput } from './RespOutput.js';
+import { DIGEST_HOLD_BYTES, DIGEST_HOLD_COUNT } from './sessionReplies.js';
+import type { RespHeld, RespOutput } from './RespOutput.js';
 
 /**
  * Turns a connection's {@link RespOutput}s into reply bytes in order: Buffers pass through, each DIGEST's work
@@ -14,6 +14,10 @@ import type { RespOutput } from './RespOutput.js';
  * With `connection`, its reading is held while 4 DIGESTs are pending, and unsubscribing cancels the
  * pending work (`work.cancelled`), as does the source's completion once the client's input has ended (Redis
  * frees a client at the end of its input).
+ *
+ * A {@link RespHeld} (the engine paused the connection's batch) is answered with its `proceed` once the output
+ * can take more: the connection's `shouldYield` is false (else at `whenReady`), fewer than 4 DIGESTs are
+ * pending and under 1 MiB of replies waits behind them. So the engine builds replies as the client reads.
  *
  * ## Example
  * ```ts
@@ -42,15 +46,40 @@ export function digestReplies(
       const pending: DigestWork[] = [];
       let release: (() => void) | undefined;
       let sourceDone = false;
+      /** Bytes of the replies in `waiting`. */
+      let waitingBytes = 0;
+      /** The engine's pause, until the output can take more. */
+      let held: RespHeld | undefined;
+      let cancelWait: (() => void) | undefined;
       const work = new Subject<DigestWork>();
 
+      const proceed = (): void => {
+        cancelWait = undefined;
+        if (held === undefined || subscriber.closed || sourceDone) return;
+        // flush() calls again once a DIGEST's answer has let the replies behind it out.
+        if (pending.length >= DIGEST_HOLD_COUNT || waitingBytes >= DIGEST_HOLD_BYTES) return;
+        const connection = options.connection;
+        if (connection !== undefined && connection.shouldYield) {
+          cancelWait ??= connection.whenReady(proceed);
+          return;
+        }
+        const go = held;
+        held = undefined;
+        go.proceed();
+      };
+
       const flush = (): void => {
-        while (waiting.length > 0 && waiting[0] !== undefined) subscriber.next(waiting.shift()!);
+        while (waiting.length > 0 && waiting[0] !== undefined) {
+          const reply = waiting.shift()!;
+          waitingBytes -= reply.length;
+          subscriber.next(reply);
+        }
         if (pending.length < DIGEST_HOLD_COUNT) {
           release?.();
           release = undefined;
         }
         if (sourceDone && waiting.length === 0) subscriber.complete();
+        else if (held !== undefined && cancelWait === undefined) proceed();
       };
 
       const results = work.pipe(hash).subscribe({
@@ -60,6 +89,7 @@ export function digestReplies(
           if (slot === -1) return;
           pending.shift();
           waiting[slot] = reply;
+          waitingBytes += reply.length;
           flush();
         },
         error: (error) => subscriber.error(error),
@@ -69,7 +99,15 @@ export function digestReplies(
         next: (output) => {
           if (Buffer.isBuffer(output)) {
             if (waiting.length === 0) subscriber.next(output);
-            else waiting.push(output);
+            else {
+              waiting.push(output);
+              waitingBytes += output.length;
+            }
+            return;
+          }
+          if ('proceed' in output) {
+            held = output;
+            proceed();
             return;
           }
           waiting.push(undefined);
@@ -87,6 +125,7 @@ export function digestReplies(
             for (const each of pending) each.cancelled = true;
             pending.length = 0;
             waiting.length = 0;
+            waitingBytes = 0;
           }
           work.complete();
           flush();
@@ -96,6 +135,8 @@ export function digestReplies(
       return () => {
         upstream.unsubscribe();
         results.unsubscribe();
+        cancelWait?.();
+        held = undefined;
         for (const each of pending) each.cancelled = true;
         release?.();
       };

@@ -12,7 +12,7 @@ import { KeyspaceLink } from './KeyspaceLink.js';
 import { processState } from './processState.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
-import { DIGEST_HOLD_COUNT, sessionReplies } from './sessionReplies.js';
+import { DIGEST_HOLD_COUNT, REPLY_BUDGET, sessionReplies } from './sessionReplies.js';
 
 /**
  * The keyspace service for `multiReactor`: its main process serves this module and the sub-reactors forward
@@ -77,6 +77,7 @@ export default function respHandler(connection: Connection): Observable<never> {
             new RespSession(processState, {
               writer,
               deferDigest: true,
+              outputBudget: REPLY_BUDGET,
               addr: () => clientAddress(connection.remoteAddress),
               laddr: () => clientAddress(connection.localAddress),
             }),

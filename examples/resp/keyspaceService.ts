@@ -5,6 +5,7 @@ import { LinkFrame } from './LinkFrame.js';
 import { processState } from './processState.js';
 import { RespSession } from './RespSession.js';
 import { RespWriter } from './RespWriter.js';
+import { DIGEST_HOLD_COUNT, REPLY_BUDGET } from './sessionReplies.js';
 
 /** One writer for every session of this process (see RespSessionOptions.writer). */
 const writer = new RespWriter();
@@ -21,6 +22,11 @@ const writer = new RespWriter();
  * answered with one write. DIGEST's value is read here, in order, and its hashing goes back to the
  * sub-reactor (a `DIGEST` frame), so a long DIGEST never stalls the service for the other connections. The
  * link is answered through `sendTo`, so a sub-reactor that stops reading stops the service reading it.
+ *
+ * Each session is paced by its client's socket: a batch stops once its replies pass the output budget, or
+ * after a few DIGESTs, and the service sends `HELD` and waits for the sub-reactor's `MORE` (sent when the
+ * client's connection can take more) before it runs the rest; `DATA` that comes meanwhile waits in line. So
+ * 2,000 pipelined `GET`s of a 1 MB value are answered as the client reads, under every topology.
  *
  * The channel space of PUBLISH and SUBSCRIBE is the service's too: a message for a subscriber leaves on its
  * sub-reactor's link as a `PUSH` frame, in order with that session's replies (the sub-reactor applies the
@@ -47,7 +53,7 @@ export default function keyspaceService(link: Connection): Observable<never> {
 function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
   return (source) =>
     new Observable<Buffer[]>((subscriber) => {
-      const link: Link = { sessions: new Map(), answering: undefined, pushes: undefined, subscriber };
+      const link: Link = { sessions: new Map(), held: new Map(), answering: undefined, pushes: undefined, subscriber };
       const upstream = source.subscribe({
         next: (frames) => {
           const out: Buffer[] = [];
@@ -65,6 +71,7 @@ function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
         pushing.delete(link);
         for (const session of link.sessions.values()) session.close();
         link.sessions.clear();
+        link.held.clear();
       };
     });
 }
@@ -72,10 +79,20 @@ function answerSessions(): OperatorFunction<Buffer[], Buffer[]> {
 /** One sub-reactor's link: its sessions, the answer being built while one of its reads is run, its pushes. */
 interface Link {
   readonly sessions: Map<number, RespSession>;
+  /** Sessions waiting for `MORE`: the length of the `DATA` they are answering, and the `DATA` behind it. */
+  readonly held: Map<number, Held>;
   answering: Buffer[] | undefined;
   /** Messages for its sessions made while another link's read was run: one write once that read is done. */
   pushes: Buffer[] | undefined;
   readonly subscriber: Subscriber<Buffer[]>;
+}
+
+/** A session that sent `HELD`. */
+interface Held {
+  readonly length: number;
+  readonly later: Buffer[];
+  /** The client's input ended meanwhile: close the session once the rest has run. */
+  fin: boolean;
 }
 
 /** Links with pushes waiting. */
@@ -116,7 +133,7 @@ function answer(link: Link, frame: Buffer, out: Buffer[]): void {
   switch (LinkFrame.kind(frame)) {
     case LinkFrame.OPEN: {
       const [addr = '', laddr = ''] = LinkFrame.payload(frame).toString('latin1').split('\n');
-      const session = new RespSession(processState, { writer, deferDigest: true, addr, laddr });
+      const session = new RespSession(processState, { writer, deferDigest: true, outputBudget: REPLY_BUDGET, addr, laddr });
       session.onPush = (message) => push(link, id, message);
       sessions.set(id, session);
       return;
@@ -125,20 +142,34 @@ function answer(link: Link, frame: Buffer, out: Buffer[]): void {
       // A session closed here may still have data in flight from the sub-reactor: it is dropped, as Redis
       // drops what follows a QUIT.
       const session = sessions.get(id);
-      if (session !== undefined) run(sessions, id, session, LinkFrame.payload(frame), out);
+      if (session === undefined || session.closing) return;
+      const payload = LinkFrame.payload(frame);
+      const held = link.held.get(id);
+      if (held !== undefined) held.later.push(payload);
+      else run(link, id, session, payload.length, payload, { length: 0, later: [], fin: false }, out);
+      return;
+    }
+    case LinkFrame.MORE: {
+      const session = sessions.get(id);
+      const held = link.held.get(id);
+      if (session === undefined || held === undefined) return;
+      link.held.delete(id);
+      run(link, id, session, held.length, undefined, held, out);
       return;
     }
     case LinkFrame.FIN: {
       const session = sessions.get(id);
       if (session === undefined) return;
-      session.close();
-      sessions.delete(id);
-      out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
+      // A held session answers what it has read first, as the client reads it.
+      const held = link.held.get(id);
+      if (held !== undefined) held.fin = true;
+      else finish(link, id, session, out);
       return;
     }
     case LinkFrame.DROP:
       sessions.get(id)?.close();
       sessions.delete(id);
+      link.held.delete(id);
       return;
   }
 }
@@ -147,21 +178,68 @@ function answer(link: Link, frame: Buffer, out: Buffer[]): void {
 const placeholder = Buffer.alloc(LinkFrame.HEADER);
 
 /**
- * Runs one chunk of a session. The frame header goes into the shared writer just before the session runs, so
- * the batch `handle` returns is header and replies in one piece, and the batches of one read lie next to each
- * other in the writer's slab: the whole answer to a read usually leaves as a single buffer, with no copy.
+ * Runs a session's chunk (`payload`), or the rest of its held batch (`payload` undefined), then the `DATA` that
+ * waited behind it. The frame header goes into the shared writer just before the session runs, so the batch
+ * `handle` returns is header and replies in one piece, and the batches of one read lie next to each other in
+ * the writer's slab: the whole answer to a read usually leaves as a single buffer, with no copy. A batch that
+ * passes the output budget, or hands out DIGEST_HOLD_COUNT DIGESTs, ends with `HELD` instead of `DONE`.
  */
-function run(sessions: Map<number, RespSession>, id: number, session: RespSession, payload: Buffer, out: Buffer[]): void {
-  if (session.closing) return; // closing sessions are removed at once; this only guards the header below
+function run(
+  link: Link,
+  id: number,
+  session: RespSession,
+  length: number,
+  payload: Buffer | undefined,
+  queue: Held,
+  out: Buffer[],
+): void {
+  for (;;) {
+    if (!answerBatch(link, id, session, length, payload, queue, out)) return;
+    const next = queue.later.shift();
+    if (next === undefined) break;
+    length = next.length;
+    payload = next;
+  }
+  if (queue.fin) finish(link, id, session, out);
+}
+
+/** The client's input has ended and everything before is answered: the session is over. */
+function finish(link: Link, id: number, session: RespSession, out: Buffer[]): void {
+  session.close();
+  link.sessions.delete(id);
+  out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
+}
+
+/** One chunk's (or a held batch's) replies; `true` when they ended with `DONE` and the session goes on. */
+function answerBatch(
+  link: Link,
+  id: number,
+  session: RespSession,
+  length: number,
+  payload: Buffer | undefined,
+  queue: Held,
+  out: Buffer[],
+): boolean {
   let batch: Buffer;
+  let digests = 0;
   try {
     writer.raw(placeholder);
-    batch = session.handle(payload);
-    for (let work = session.deferred; work !== undefined; work = session.deferred) {
+    batch = payload === undefined ? session.resume() : session.handle(payload);
+    for (;;) {
+      const work = session.deferred;
+      if (work === undefined && !session.paused) break;
       LinkFrame.writeHeader(batch, id, LinkFrame.PART, 0, batch.length - LinkFrame.HEADER);
       append(out, batch);
-      out.push(LinkFrame.header(id, LinkFrame.DIGEST, work.rounds, work.value.length));
-      if (work.value.length > 0) out.push(typeof work.value === 'string' ? Buffer.from(work.value, 'latin1') : (work.value as Buffer));
+      if (work !== undefined) {
+        out.push(LinkFrame.header(id, LinkFrame.DIGEST, work.rounds, work.value.length));
+        if (work.value.length > 0) out.push(typeof work.value === 'string' ? Buffer.from(work.value, 'latin1') : (work.value as Buffer));
+        digests++;
+      }
+      if (session.paused || digests >= DIGEST_HOLD_COUNT) {
+        link.held.set(id, { length, later: queue.later, fin: queue.fin });
+        out.push(LinkFrame.header(id, LinkFrame.HELD, 0, 0));
+        return false;
+      }
       writer.raw(placeholder);
       batch = session.resume();
     }
@@ -172,13 +250,11 @@ function run(sessions: Map<number, RespSession>, id: number, session: RespSessio
     writer.error('ERR internal error');
     batch = writer.take();
   }
-  LinkFrame.writeHeader(batch, id, LinkFrame.DONE, payload.length, batch.length - LinkFrame.HEADER);
+  LinkFrame.writeHeader(batch, id, LinkFrame.DONE, length, batch.length - LinkFrame.HEADER);
   append(out, batch);
-  if (session.closing) {
-    session.close();
-    sessions.delete(id);
-    out.push(LinkFrame.header(id, LinkFrame.CLOSE, 0, 0));
-  }
+  if (!session.closing) return true;
+  finish(link, id, session, out);
+  return false;
 }
 
 /** Adds a batch to the answer, joining it to the previous one when they are adjacent in the writer's slab. */

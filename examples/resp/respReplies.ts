@@ -44,8 +44,9 @@ export function respReplies(session: RespSession): OperatorFunction<Buffer, Resp
             for (;;) {
               if (replies.length > 0) subscriber.next(replies);
               const work = session.deferred;
-              if (work === undefined) break;
-              subscriber.next(work);
+              if (work !== undefined) subscriber.next(work);
+              // A session with an outputBudget pauses; this stage does not pace, so it goes on at once.
+              else if (!session.paused) break;
               replies = session.resume();
             }
           } catch (error) {

@@ -11,6 +11,13 @@ import type { RespSession } from './RespSession.js';
 export const DIGEST_HOLD_COUNT = 4;
 export const DIGEST_HOLD_BYTES = 1024 * 1024;
 
+/**
+ * Bytes of replies one batch builds before it waits for the connection to take them (the sessions'
+ * `outputBudget`): small replies to a whole read fit in one batch, and a read that asks for large ones is
+ * answered as the socket drains.
+ */
+export const REPLY_BUDGET = 64 * 1024;
+
 /** What {@link sessionReplies} needs to know of the connection it serves; each part is optional. */
 export interface SessionRepliesOptions {
   /**
@@ -33,6 +40,11 @@ export interface SessionRepliesOptions {
  * Messages published to the session's channels leave through the same stage, in order with its replies. A
  * subscriber whose connection has more unsent output than `outputLimit` allows is disconnected: the stream errors
  * with `ERR_OVERLOADED`, as Redis closes a pubsub client over its `client-output-buffer-limit`.
+ *
+ * The stage is paced by the connection's output: a session with an `outputBudget` stops a batch past it, and
+ * the rest of the read runs only while the connection can take more (`connection.shouldYield` false; else
+ * `connection.whenReady`), its reading held meanwhile. So a read of 2,000 `GET`s of a 1 MB value from a client
+ * that does not read builds about one budget's worth beyond the socket's high-water mark, not 2 GB.
  *
  * Completes once the session is `closing` (QUIT, a protocol error) or the input has ended, and every DIGEST's
  * reply is out; after `closing` it stops reading its input. Errors with the input, with `hash`, or when a command
@@ -104,6 +116,14 @@ class SessionReplies {
   private release: (() => void) | undefined;
   private waitingBytes = 0;
   private limit: OutputLimit | undefined;
+  /** Reads that came while a paused batch waited for the output, in order; present while it waits. */
+  private later: Buffer[] | undefined;
+  /** Cancels the wait for the connection to take more output. */
+  private cancelWait: (() => void) | undefined;
+  /** Releases the connection's reading, held while a paused batch waits. */
+  private pacedRelease: (() => void) | undefined;
+  /** The input ended while a paused batch waited: complete once it is done. */
+  private sourceDone = false;
 
   constructor(
     private readonly session: RespSession,
@@ -116,8 +136,15 @@ class SessionReplies {
   }
 
   next(chunk: Buffer): void {
+    if (this.subscriber.closed || this.inputDone) return;
+    // A paused batch goes first: this read waits behind it (the connection's reading is held meanwhile).
+    if (this.later !== undefined) this.later.push(chunk);
+    else this.run(chunk);
+  }
+
+  /** Runs one read's commands, then paces the rest if the session's output budget paused the batch. */
+  private run(chunk: Buffer): void {
     const subscriber = this.subscriber;
-    if (subscriber.closed || this.inputDone) return;
     const session = this.session;
     try {
       const replies = session.handle(chunk);
@@ -127,7 +154,73 @@ class SessionReplies {
       subscriber.error(error);
       return;
     }
-    if (session.closing) this.endInput();
+    if (session.paused) this.pace();
+    else if (session.closing) this.endInput();
+  }
+
+  /**
+   * The batch stopped at the session's output budget: go on while the connection can take more (not over its
+   * high-water mark, its turn's share not spent), else wait for it, holding its reading so that nothing more
+   * is read meanwhile. Reads that arrived during the wait run once the batch is done.
+   */
+  private pace(): void {
+    const session = this.session;
+    const subscriber = this.subscriber;
+    const connection = this.connection;
+    for (;;) {
+      while (session.paused) {
+        if (subscriber.closed) return;
+        if (this.waiting !== undefined && this.waitingBytes >= DIGEST_HOLD_BYTES) {
+          // Replies pile up behind a DIGEST: its answer calls pace() again.
+          this.holdPaced();
+          return;
+        }
+        if (connection !== undefined && connection.shouldYield) {
+          this.holdPaced();
+          this.cancelWait = connection.whenReady(this.proceed);
+          return;
+        }
+        try {
+          const replies = session.resume();
+          if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
+          else if (replies.length > 0) subscriber.next(replies);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        if (subscriber.closed) return;
+      }
+      if (session.closing) {
+        this.endInput();
+        return;
+      }
+      const later = this.later;
+      const chunk = later?.shift();
+      if (chunk === undefined) break;
+      try {
+        const replies = session.handle(chunk);
+        if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
+        else if (replies.length > 0) subscriber.next(replies);
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+    }
+    this.later = undefined;
+    this.pacedRelease?.();
+    this.pacedRelease = undefined;
+    if (this.sourceDone) this.complete();
+  }
+
+  private readonly proceed = (): void => {
+    this.cancelWait = undefined;
+    this.pace();
+  };
+
+  /** Holds the connection's reading while a paused batch waits; reads already under way queue in `later`. */
+  private holdPaced(): void {
+    this.later ??= [];
+    if (this.pacedRelease === undefined && this.connection !== undefined) this.pacedRelease = this.connection.hold();
   }
 
   error(error: unknown): void {
@@ -135,7 +228,13 @@ class SessionReplies {
   }
 
   complete(): void {
+    // A paused batch goes on as the client reads, then the stream completes.
+    if (this.later !== undefined && this.waiting === undefined) {
+      this.sourceDone = true;
+      return;
+    }
     // Redis frees a client at the end of its input: DIGEST work still pending has nobody to go to.
+    this.stopPacing();
     if (this.waiting !== undefined) {
       for (const work of this.pending) work.cancelled = true;
       this.pending.length = 0;
@@ -147,6 +246,7 @@ class SessionReplies {
 
   unsubscribe(): void {
     this.upstream?.unsubscribe();
+    this.stopPacing();
     this.results?.unsubscribe();
     for (const work of this.pending) work.cancelled = true;
     this.pending.length = 0;
@@ -233,10 +333,23 @@ class SessionReplies {
       this.release();
       this.release = undefined;
     }
-    if (waiting.length > 0) return;
+    if (waiting.length > 0) {
+      if (this.session.paused && this.cancelWait === undefined && this.waitingBytes < DIGEST_HOLD_BYTES) this.pace();
+      return;
+    }
     this.waiting = undefined;
     this.waitingBytes = 0;
     if (this.inputDone) subscriber.complete();
+    else if (this.session.paused && this.cancelWait === undefined) this.pace();
+  }
+
+  /** Drops a paused batch's wait: the connection or its input is gone. */
+  private stopPacing(): void {
+    this.cancelWait?.();
+    this.cancelWait = undefined;
+    this.later = undefined;
+    this.pacedRelease?.();
+    this.pacedRelease = undefined;
   }
 
   private endInput(): void {

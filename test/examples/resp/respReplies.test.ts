@@ -15,7 +15,7 @@ import { resp } from './respHarness.js';
 /** Outputs as strings: replies as latin1, DIGEST work as `<digest value rounds>`. */
 function show(outputs: readonly RespOutput[]): string[] {
   return outputs.map((output) =>
-    Buffer.isBuffer(output) ? output.toString('latin1') : `<digest ${Buffer.from(output.value).toString('latin1')} ${output.rounds}>`,
+    Buffer.isBuffer(output) ? output.toString('latin1') : 'proceed' in output ? '<held>' : `<digest ${Buffer.from(output.value).toString('latin1')} ${output.rounds}>`,
   );
 }
 
