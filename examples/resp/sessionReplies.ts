@@ -228,6 +228,8 @@ class SessionReplies {
   }
 
   complete(): void {
+    // After a QUIT the input was let go; a synchronous source may still complete before it could be.
+    if (this.inputDone) return;
     // A paused batch goes on as the client reads, then the stream completes.
     if (this.later !== undefined && this.waiting === undefined) {
       this.sourceDone = true;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, map, mergeMap, timeout, type Subscription } from 'rxjs';
 import type { Connection } from '../../../src/Connection.js';
+import { connect } from '../../../src/connect.js';
 import { listen } from '../../../src/listen.js';
 import { ErrorCode, type RxloopError } from '../../../src/errors.js';
 import { sendTo } from '../../../operators/sendTo.js';
@@ -140,6 +141,72 @@ test('a connection whose forwarded bytes go unanswered stops reading past 1 MiB,
     error: () => undefined, // the link is cut mid-frame when the test ends
   });
   await firstValueFrom(clientSide!.demand$.pipe(filter((d) => d.reading), timeout(5000)));
+});
+
+test('the service holds a session whose replies pass the output budget until MORE, and hands out DIGESTs four at a time', async () => {
+  // Subscribed for the whole test: unsubscribing from connect closes the connection.
+  const link = await new Promise<Connection>((resolve) => {
+    const linking = connect({ path }).subscribe(resolve);
+    cleanups.push(() => linking.unsubscribe());
+  });
+  const frames: Buffer[] = [];
+  link.data$.pipe(LinkFrame.decode()).subscribe({ next: (batch) => frames.push(...batch.map((frame) => Buffer.from(frame))), error: () => undefined });
+  const send = (session: number, kind: number, payload = ''): void => {
+    link.write(Buffer.concat([LinkFrame.header(session, kind, 0, Buffer.byteLength(payload, 'latin1')), Buffer.from(payload, 'latin1')]));
+  };
+  const of = (session: number): Buffer[] => frames.filter((frame) => LinkFrame.session(frame) === session);
+  const kinds = (session: number): number[] => of(session).map((frame) => LinkFrame.kind(frame));
+  const count = (session: number, kind: number): number => kinds(session).filter((k) => k === kind).length;
+  const until = async (check: () => boolean, what: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`expected ${what} within 10 s, got kinds ${JSON.stringify(kinds(1))}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  /** Every frame before this is answered: a PING on a session of its own comes back. */
+  let probes = 100;
+  const settled = async (): Promise<void> => {
+    const probe = ++probes;
+    send(probe, LinkFrame.OPEN, '\n');
+    send(probe, LinkFrame.DATA, 'PING\r\n');
+    await until(() => count(probe, LinkFrame.DONE) === 1, 'the probe answered');
+  };
+  const { OPEN, DATA, MORE, PART, HELD, DONE, DIGEST } = LinkFrame;
+  const value = 'x'.repeat(100_000);
+  send(1, OPEN, '\n');
+  send(1, DATA, resp('SET', 'held:k', value));
+  await until(() => count(1, DONE) === 1, 'the SET answered');
+  frames.length = 0;
+
+  // Each GET's reply passes the 64 KiB budget: one reply per MORE; the PING behind waits in line.
+  const gets = 'GET held:k\r\n'.repeat(3);
+  send(1, DATA, gets);
+  send(1, DATA, 'PING\r\n');
+  await until(() => count(1, HELD) === 1, 'HELD');
+  await settled();
+  assert.equal(kinds(1), [PART, HELD]);
+  assert.is(LinkFrame.payload(of(1)[0]!).toString('latin1'), `$${value.length}\r\n${value}\r\n`);
+  for (let held = 2; held <= 3; held++) {
+    send(1, MORE);
+    await until(() => count(1, HELD) === held, `HELD ${held}`);
+  }
+  send(1, MORE);
+  await until(() => count(1, DONE) === 2, 'both DONEs');
+  assert.equal(kinds(1), [PART, HELD, PART, HELD, PART, HELD, DONE, DONE]);
+  const dones = of(1).filter((frame) => LinkFrame.kind(frame) === DONE);
+  assert.equal(dones.map((frame) => [LinkFrame.arg(frame), LinkFrame.payload(frame).toString('latin1')]), [[gets.length, ''], [6, '+PONG\r\n']]);
+  frames.length = 0;
+
+  // Six DIGESTs: four values go to the sub-reactor, then the session waits for MORE.
+  send(1, DATA, 'DIGEST held:k 1\r\n'.repeat(6));
+  await until(() => count(1, HELD) === 1, 'HELD after the DIGESTs');
+  await settled();
+  assert.is(count(1, DIGEST), 4);
+  assert.is(count(1, DONE), 0);
+  send(1, MORE);
+  await until(() => count(1, DONE) === 1, 'the DONE');
+  assert.is(count(1, DIGEST), 6);
 });
 
 test.run();

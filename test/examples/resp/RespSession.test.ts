@@ -144,4 +144,37 @@ test('a command that throws drops its batch from a shared writer and closes its 
   assert.is(healthy.handle(Buffer.from('PING\r\n')).toString(), '+PONG\r\n');
 });
 
+test('outputBudget: a batch stops after the command that passes it; resume runs the rest, the same bytes', () => {
+  const h = new Harness({ outputBudget: 19 });
+  assert.is(h.call('SET', 'k', '0123456789abc'), '+OK\r\n');
+  const session = h.session;
+  const reply = '$13\r\n0123456789abc\r\n';
+  assert.is(session.handle(Buffer.from('GET k\r\nGET k\r\nPING\r\n')).toString('latin1'), reply);
+  assert.ok(session.paused);
+  assert.throws(() => session.handle(Buffer.from('PING\r\n')), /expected resume\(\) after a paused batch/);
+  assert.is(session.resume().toString('latin1'), reply);
+  assert.ok(session.paused);
+  assert.is(session.resume().toString('latin1'), '+PONG\r\n');
+  assert.not.ok(session.paused);
+  assert.is(session.resume().length, 0);
+  // Small replies fit: one batch.
+  assert.is(h.send('PING\r\nPING\r\n'), '+PONG\r\n+PONG\r\n');
+  assert.not.ok(session.paused);
+  // A protocol error after a paused batch is answered when the batch reaches it.
+  assert.is(session.handle(Buffer.from('GET k\r\n*x\r\n')).toString('latin1'), reply);
+  assert.not.ok(session.closing);
+  assert.is(session.resume().toString('latin1'), '-ERR Protocol error: invalid multibulk length\r\n');
+  assert.ok(session.closing);
+});
+
+test('outputBudget: a closed session is not paused any more', () => {
+  const h = new Harness({ outputBudget: 5 });
+  h.call('SET', 'k', 'v');
+  h.send('GET k\r\nGET k\r\n');
+  assert.ok(h.session.paused);
+  h.session.close();
+  assert.not.ok(h.session.paused);
+  assert.is(h.session.resume().length, 0);
+});
+
 test.run();

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Subject, concatMap, delay, map, of, throwError, type OperatorFunction } from 'rxjs';
+import { Subject, concatMap, delay, map, of, take, throwError, type OperatorFunction } from 'rxjs';
 import { digestReplies } from '../../../examples/resp/digestReplies.js';
 import type { DigestWork } from '../../../examples/resp/digestTask.js';
 import type { RespOutput } from '../../../examples/resp/RespOutput.js';
@@ -60,6 +60,29 @@ test('a failing hash errors the stream', () => {
   const c = collect(concatMap(() => throwError(() => new Error('pool gone'))));
   c.source.next(work('x'));
   assert.is((c.failed() as Error).message, 'pool gone');
+});
+
+test('a held engine proceeds at once while nothing waits, and only once fewer than four DIGESTs are pending', () => {
+  const answers = new Subject<Buffer>();
+  const c = collect(concatMap(() => answers.pipe(take(1))));
+  let proceeded = 0;
+  const held = { proceed: () => proceeded++ };
+  c.source.next(Buffer.from('+OK\r\n'));
+  c.source.next(held);
+  assert.is(proceeded, 1);
+  for (let i = 0; i < 4; i++) c.source.next(work(`d${i}`));
+  c.source.next(Buffer.from(':1\r\n'));
+  c.source.next(held);
+  assert.is(proceeded, 1, 'four DIGESTs pending: the engine waits');
+  answers.next(Buffer.from('<d0>'));
+  assert.is(proceeded, 2, 'one answered: it goes on');
+  assert.equal(c.seen, ['+OK\r\n', '<d0>']);
+  c.source.next(work('d4'));
+  c.source.next(held);
+  assert.is(proceeded, 2, 'four pending again');
+  answers.next(Buffer.from('<d1>'));
+  assert.is(proceeded, 3);
+  assert.equal(c.seen, ['+OK\r\n', '<d0>', '<d1>']);
 });
 
 test.run();

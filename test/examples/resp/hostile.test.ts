@@ -3,9 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { nodeFeatures } from '../../../src/backends/node/nodeFeatures.js';
 import { startRedis, type RedisOracle } from './redisOracle.js';
 
 const cli = fileURLToPath(new URL('../../../bin/rxloop.js', import.meta.url));
@@ -161,16 +162,151 @@ it('a long DIGEST does not stall other clients, and stops when its client goes',
   assert.is(slow.text(), '+OK\r\n', 'the DIGEST is still hashing');
   await until(() => slow.text().length > 5, 'the DIGEST reply', 20_000);
   assert.match(slow.text(), /^\+OK\r\n\$64\r\n[0-9a-f]{64}\r\n$/);
-  // Three million rounds queued, then the client leaves: the server stops hashing them.
-  const leaving = await open(port);
-  leaving.socket.write('DIGEST d 1000000\r\n'.repeat(3));
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  leaving.socket.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  const before = cpuSeconds(child!.pid!);
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const spent = cpuSeconds(child!.pid!) - before;
-  assert.ok(spent < 0.5, `the server spent ${spent.toFixed(2)} s of CPU in the second after the client left`);
+  await digestStopsWhenItsClientGoes(port, child!.pid!);
+});
+
+it('2,000 pipelined GETs of a 1 MB value from a client that does not read: replies are built as it reads', async () => {
+  await pacedGets(port, child!.pid!);
 });
 
 it.run();
+
+/** The pids of a process and of all its descendants (the sub-reactor processes of a multi-reactor). */
+function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    let tasks: string[] = [];
+    try {
+      tasks = readdirSync(`/proc/${pids[i]}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const task of tasks) {
+      try {
+        for (const child of readFileSync(`/proc/${pids[i]}/task/${task}/children`, 'utf8').split(' ')) {
+          if (child.trim() !== '') pids.push(Number(child));
+        }
+      } catch {
+        // the task ended meanwhile
+      }
+    }
+  }
+  return pids;
+}
+
+/** CPU seconds of a process and its descendants (threads included: /proc/<pid>/stat counts all of them). */
+function treeCpuSeconds(pid: number): number {
+  let total = 0;
+  for (const each of processTree(pid)) {
+    try {
+      total += cpuSeconds(each);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Resident memory of a process and its descendants, in bytes. */
+function treeRss(pid: number): number {
+  let total = 0;
+  for (const each of processTree(pid)) {
+    try {
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${each}/status`, 'utf8'))![1]) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/** Three million DIGEST rounds queued, then the client leaves: the server (all its processes) stops hashing them. */
+async function digestStopsWhenItsClientGoes(target: number, pid: number): Promise<void> {
+  const setter = await open(target);
+  sockets.push(setter.socket);
+  setter.socket.write('SET d v\r\n');
+  await until(() => setter.text() === '+OK\r\n', 'the SET');
+  const leaving = await open(target);
+  leaving.socket.write('DIGEST d 1000000\r\n'.repeat(3));
+  // It is hashing: the server's processes spend CPU on it.
+  const start = treeCpuSeconds(pid);
+  await until(() => treeCpuSeconds(pid) - start > 0.1, 'the DIGEST hashing');
+  leaving.socket.destroy();
+  // Another client is answered at once (DIGEST hashes in slices), and its own DIGEST completes.
+  assert.is(await ask(target, 'PING\r\n'), '+PONG\r\n');
+  const other = await open(target);
+  sockets.push(other.socket);
+  other.socket.write('DIGEST d 3\r\n');
+  await until(() => other.text().length >= 71, 'a short DIGEST on another connection', 10_000);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const before = treeCpuSeconds(pid);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const spent = treeCpuSeconds(pid) - before;
+  assert.ok(spent < 0.5, `the server spent ${spent.toFixed(2)} s of CPU in the second after the client left`);
+}
+
+/**
+ * One read of 2,000 `GET`s of a 1 MB value, and the client reads nothing: the server must not build the 2 GB of
+ * replies (issue 13's red-team row; Redis 7 builds them all, 1.9 GB). Memory stays near one write buffer, other
+ * clients are answered, and once the client reads, the replies arrive in order.
+ */
+async function pacedGets(target: number, pid: number): Promise<void> {
+  const value = 'v'.repeat(1_000_000);
+  const greedy = await open(target);
+  sockets.push(greedy.socket);
+  greedy.socket.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n${value}\r\n`);
+  await until(() => greedy.text() === '+OK\r\n', 'the SET');
+  const before = treeRss(pid);
+  greedy.socket.pause();
+  greedy.socket.write('GET big\r\n'.repeat(2000));
+  // Whatever the server would build, it builds in the turns right after the read.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  assert.is(await ask(target, 'PING\r\n'), '+PONG\r\n');
+  const grown = treeRss(pid) - before;
+  assert.ok(grown < 256 * 1024 * 1024, `the server grew by ${(grown / 1048576).toFixed(0)} MB for 2 GB of unread replies`);
+  // It reads now: the first replies arrive whole, in order.
+  let seen = 0;
+  let head = '';
+  greedy.socket.removeAllListeners('data');
+  greedy.socket.on('data', (chunk: string) => {
+    if (head.length < 20) head += chunk.slice(0, 20);
+    seen += chunk.length;
+  });
+  greedy.socket.resume();
+  await until(() => seen > 20 * (value.length + 13), 'twenty replies', 20_000);
+  assert.ok(head.startsWith(`$${value.length}\r\nvvvv`), JSON.stringify(head.slice(0, 20)));
+  greedy.socket.destroy();
+}
+
+const features = await nodeFeatures();
+const multiCases: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['multi-reactor (processes)', ['--scheduler', 'multi', '--reactors', '2']],
+  // Sub-reactor threads, where this Node.js runs them (see multiReactorThreads.test.ts).
+  ...(features.reusePort ? [['multi-reactor (threads)', ['--scheduler', 'multi', '--reactors', '2', '--accept', 'shared', '--threads']] as const] : []),
+];
+
+for (const [name, args] of multiCases) {
+  const multi = suite(`hostile input: rxloop serve resp, ${name}`);
+  let server: { child: ChildProcess; port: number } | undefined;
+  multi.before(async () => {
+    server = await startCli(args);
+  });
+  multi.after.each(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+  multi.after(async () => {
+    const running = server?.child;
+    if (running !== undefined && running.exitCode === null) {
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGTERM');
+      await exited;
+    }
+  });
+  multi('a long DIGEST stops when its client goes, in whichever sub-reactor hashes it', async () => {
+    await digestStopsWhenItsClientGoes(server!.port, server!.child.pid!);
+  });
+  multi('2,000 pipelined GETs of a 1 MB value from a client that does not read: replies are built as it reads', async () => {
+    await pacedGets(server!.port, server!.child.pid!);
+  });
+  multi.run();
+}

@@ -1,8 +1,9 @@
 // sessionReplies: respReplies and digestReplies fused into one stage. The same reads through the fused stage and
 // through the two stages must give the same bytes; DIGEST replies keep their place whenever the hash answers.
 import { test } from 'uvu';
+import { connect as netConnect } from 'node:net';
 import * as assert from 'uvu/assert';
-import { Observable, Subject, concatMap, defer, delay, finalize, from, lastValueFrom, map, of, throwError, toArray, type OperatorFunction } from 'rxjs';
+import { Observable, Subject, concatMap, defer, delay, finalize, from, lastValueFrom, map, of, tap, throwError, toArray, type OperatorFunction } from 'rxjs';
 import { CommandTable } from '../../../examples/resp/CommandTable.js';
 import { commands } from '../../../examples/resp/commands.js';
 import { digest } from '../../../examples/resp/digest.js';
@@ -11,7 +12,10 @@ import type { DigestWork } from '../../../examples/resp/digestTask.js';
 import { Keyspace } from '../../../examples/resp/Keyspace.js';
 import { respReplies } from '../../../examples/resp/respReplies.js';
 import { RespSession } from '../../../examples/resp/RespSession.js';
-import { sessionReplies } from '../../../examples/resp/sessionReplies.js';
+import { REPLY_BUDGET, sessionReplies } from '../../../examples/resp/sessionReplies.js';
+import { listen } from '../../../src/listen.js';
+import { handle } from '../../../operators/handle.js';
+import { sendTo } from '../../../operators/sendTo.js';
 
 /** The complete DIGEST reply, computed inline. */
 const inlineHash: OperatorFunction<DigestWork, Buffer> = map((w) => Buffer.from(`$64\r\n${digest(w.value, w.rounds)}\r\n`, 'latin1'));
@@ -205,6 +209,68 @@ test('a QUIT read while subscribing stops reading at once, even while a DIGEST i
   await sleep(30);
   assert.equal(seen, ['+OK\r\n', '<v x5>', '+OK\r\n']);
   assert.ok(completed);
+});
+
+test('same bytes with an output budget of one byte: every batch pauses and goes on (no connection: at once)', async () => {
+  const reads = [`SET k ${'v'.repeat(300)}\r\nGET k\r\nDIGEST k 2\r\nGET k\r\n`, 'GET k\r\nDIGEST k\r\nPING\r\nGET k\r\n', 'QUIT\r\nPING\r\n'];
+  const expected = await lastValueFrom(
+    from(reads.map((read) => Buffer.from(read, 'latin1'))).pipe(respReplies(deferring()), digestReplies(inlineHash), toArray()),
+  );
+  for (const hash of [inlineHash, slowHash]) {
+    const paced = await lastValueFrom(
+      from(reads.map((read) => Buffer.from(read, 'latin1'))).pipe(
+        sessionReplies(new RespSession(new Keyspace(), { deferDigest: true, outputBudget: 1 }), hash),
+        toArray(),
+      ),
+    );
+    const want = Buffer.concat(expected).toString('latin1');
+    if (hash === inlineHash) assert.is(Buffer.concat(paced).toString('latin1'), want);
+    else assert.is(Buffer.concat(paced).toString('latin1').replace(/<[^>]*>/g, '<d>'), want.replace(/\$64\r\n[0-9a-f]{64}\r\n/g, '<d>'));
+  }
+});
+
+test('paced by the connection: 100 GETs of a 1 MB value to a peer that does not read build about one write buffer; all arrive once it reads', async () => {
+  const keyspace = new Keyspace();
+  let built = 0;
+  // The replies behind a DIGEST wait for its (slow) hash, then go on at the socket's pace.
+  const hash = concatMap((w: DigestWork) => of(Buffer.from(`$64\r\n${digest(w.value, w.rounds)}\r\n`, 'latin1')).pipe(delay(20)));
+  let port = 0;
+  const server = listen({ host: '127.0.0.1', port: 0, onListening: (s) => (port = (s.address as { port: number }).port) })
+    .pipe(handle((connection) => connection.data$.pipe(
+      sessionReplies(new RespSession(keyspace, { deferDigest: true, outputBudget: REPLY_BUDGET }), hash, { connection }),
+      tap((reply) => (built += reply.length)),
+      sendTo(connection),
+    )))
+    .subscribe();
+  try {
+    for (let i = 0; i < 100 && port === 0; i++) await sleep(10);
+    const value = 'v'.repeat(1_000_000);
+    const socket = netConnect({ host: '127.0.0.1', port });
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const chunks: Buffer[] = [];
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      received += chunk.length;
+    });
+    socket.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n${value}\r\n`);
+    for (let i = 0; i < 500 && received < 5; i++) await sleep(10);
+    assert.is(received, 5);
+    socket.pause();
+    socket.write(`${'GET big\r\n'.repeat(50)}DIGEST big 2\r\n${'GET big\r\n'.repeat(50)}`);
+    await sleep(500);
+    assert.ok(built < 16 * 1024 * 1024, `${built} bytes of replies built for a peer that reads nothing`);
+    socket.resume();
+    const reply = `$${value.length}\r\n${value}\r\n`;
+    const total = 5 + 100 * reply.length + 71;
+    for (let i = 0; i < 3000 && received < total; i++) await sleep(10);
+    assert.is(received, total);
+    const text = Buffer.concat(chunks).toString('latin1');
+    assert.ok(text === `+OK\r\n${reply.repeat(50)}$64\r\n${digest(value, 2)}\r\n${reply.repeat(50)}`, 'every reply, in order');
+    socket.destroy();
+  } finally {
+    server.unsubscribe();
+  }
 });
 
 test.run();
