@@ -144,16 +144,8 @@ class SessionReplies {
 
   /** Runs one read's commands, then paces the rest if the session's output budget paused the batch. */
   private run(chunk: Buffer): void {
-    const subscriber = this.subscriber;
     const session = this.session;
-    try {
-      const replies = session.handle(chunk);
-      if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
-      else if (replies.length > 0) subscriber.next(replies);
-    } catch (error) {
-      subscriber.error(error);
-      return;
-    }
+    if (!this.step(chunk)) return;
     if (session.paused) this.pace();
     else if (session.closing) this.endInput();
   }
@@ -180,15 +172,7 @@ class SessionReplies {
           this.cancelWait = connection.whenReady(this.proceed);
           return;
         }
-        try {
-          const replies = session.resume();
-          if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
-          else if (replies.length > 0) subscriber.next(replies);
-        } catch (error) {
-          subscriber.error(error);
-          return;
-        }
-        if (subscriber.closed) return;
+        if (!this.step(undefined) || subscriber.closed) return;
       }
       if (session.closing) {
         this.endInput();
@@ -197,19 +181,26 @@ class SessionReplies {
       const later = this.later;
       const chunk = later?.shift();
       if (chunk === undefined) break;
-      try {
-        const replies = session.handle(chunk);
-        if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
-        else if (replies.length > 0) subscriber.next(replies);
-      } catch (error) {
-        subscriber.error(error);
-        return;
-      }
+      if (!this.step(chunk)) return;
     }
     this.later = undefined;
     this.pacedRelease?.();
     this.pacedRelease = undefined;
     if (this.sourceDone) this.complete();
+  }
+
+  /** Runs `chunk`'s commands (or, without one, the rest of the paused batch) and sends their replies on. */
+  private step(chunk: Buffer | undefined): boolean {
+    const session = this.session;
+    try {
+      const replies = chunk === undefined ? session.resume() : session.handle(chunk);
+      if (this.waiting !== undefined || session.deferred !== undefined) this.ordered(replies);
+      else if (replies.length > 0) this.subscriber.next(replies);
+      return true;
+    } catch (error) {
+      this.subscriber.error(error);
+      return false;
+    }
   }
 
   private readonly proceed = (): void => {
