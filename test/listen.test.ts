@@ -4,8 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, lastValueFrom, mergeMap, toArray, map, Subject } from 'rxjs';
-import { ErrorCode, RxloopError, connect, listen, nodeBackend, type Connection, type ListeningServer } from '../src/index.js';
+import { ErrorCode, RxloopError, connect, embeddedBackend, listen, nodeBackend, type Connection, type ListeningServer } from '../src/index.js';
 import { sendTo } from '../operators/sendTo.js';
+import { TestScheduler } from 'rxjs/testing';
 import { readAll, openConnection } from './support/sockets.js';
 import { until } from './backends/node/until.js';
 
@@ -221,6 +222,119 @@ test('many connections through one listen, handled with mergeMap', async () => {
   } finally {
     stop();
   }
+});
+
+// ---- the drain in virtual time (embedded backend): who is told, when input ends, when the deadline resets ----
+
+/** Runs a shutdown scenario in virtual time: a server on the embedded backend, clients dialled when asked (1 ms by default). */
+function drainScenario(
+  gracePeriod: number,
+  body: (helpers: { scheduler: TestScheduler; accepted: Subject<Connection>; dial: (at?: number) => Subject<Connection>; log: Subject<string>; stop: AbortController }) => void,
+): void {
+  const scheduler = new TestScheduler((a, b) => assert.equal(a, b));
+  scheduler.run(() => {
+    const backend = embeddedBackend({ scheduler });
+    const accepted = new Subject<Connection>();
+    const log = new Subject<string>();
+    const stop = new AbortController();
+    listen({ port: 9, backend, shutdown: stop.signal, gracePeriod }).subscribe({
+      next: (c) => accepted.next(c),
+      complete: () => log.next(`server done at ${scheduler.now()}`),
+    });
+    const dial = (at = 1): Subject<Connection> => {
+      const client = new Subject<Connection>();
+      scheduler.schedule(() => connect({ port: 9, backend }).subscribe({
+        next: (c) => client.next(c),
+        error: (e: RxloopError) => log.next(`client dialled at ${at}: ${e.code} at ${scheduler.now()}`),
+      }), at);
+      return client;
+    };
+    body({ scheduler, accepted, dial, log, stop });
+  });
+}
+
+test('drain (virtual time): a handler that does not listen has its input ended at the drain; one that listens keeps reading', () => {
+  drainScenario(100, ({ scheduler, accepted, dial, log, stop }) => {
+    const quiet = dial();
+    const polite = dial();
+    let index = 0;
+    accepted.subscribe((c) => {
+      const name = index++ === 0 ? 'quiet' : 'polite';
+      if (name === 'polite') {
+        c.draining$.subscribe(() => log.next(`polite told at ${scheduler.now()}`));
+        // It finishes its exchange: the line written after the drain began is still read, then it closes.
+        c.data$.subscribe((chunk) => {
+          log.next(`polite read ${chunk.toString()} at ${scheduler.now()}`);
+          c.close();
+        });
+      } else {
+        c.data$.subscribe({
+          complete: () => {
+            log.next(`quiet input ended at ${scheduler.now()}`);
+            c.close(); // as handle() does once the pipeline completes
+          },
+        });
+      }
+      c.closed$.subscribe((closed) => log.next(`${name} closed ${closed.error?.code ?? 'in order'} at ${scheduler.now()}`));
+    });
+    quiet.subscribe((c) => c.data$.subscribe({ complete: () => c.close() }));
+    polite.subscribe((c) => scheduler.schedule(() => c.write('bye'), 29));
+    scheduler.schedule(() => stop.abort(), 10);
+    const seen: string[] = [];
+    log.subscribe((line) => seen.push(line));
+    scheduler.flush();
+    assert.ok(seen.includes('polite told at 10'), seen.join('; '));
+    assert.ok(seen.includes('quiet input ended at 10'), seen.join('; '));
+    assert.ok(seen.includes('polite read bye at 30'), 'input written after the drain began is still read');
+    assert.ok(seen.includes('polite closed in order at 30'), seen.join('; '));
+    assert.not.ok(seen.some((line) => line.includes(ErrorCode.CONNECTION_RESET)), 'nobody is reset before the deadline');
+    assert.equal(seen.filter((line) => line.startsWith('server done')), ['server done at 30'], 'the server completes once the last connection has closed');
+  });
+});
+
+test('drain (virtual time): a connection still open at the deadline is reset, and its peer sees the reset', () => {
+  drainScenario(100, ({ scheduler, accepted, dial, log, stop }) => {
+    const client = dial();
+    accepted.subscribe((c) => {
+      c.draining$.subscribe(() => log.next(`told at ${scheduler.now()}`)); // listens, then never closes
+      c.closed$.subscribe((closed) => log.next(`closed ${closed.error?.code ?? 'in order'} at ${scheduler.now()}`));
+    });
+    client.subscribe((c) => c.data$.subscribe({
+      complete: () => log.next('peer saw an end'),
+      error: (e: RxloopError) => log.next(`peer saw ${e.code} at ${scheduler.now()}`),
+    }));
+    scheduler.schedule(() => stop.abort(), 10);
+    const seen: string[] = [];
+    log.subscribe((line) => seen.push(line));
+    scheduler.flush();
+    assert.ok(seen.includes('told at 10'), seen.join('; '));
+    assert.ok(seen.some((line) => line.startsWith('closed ') && line.endsWith(' at 110')), seen.join('; '));
+    assert.ok(seen.some((line) => line === `peer saw ${ErrorCode.CONNECTION_RESET} at 110`), seen.join('; '));
+    assert.not.ok(seen.includes('peer saw an end'), 'a cut-off reply never looks complete to the peer');
+    assert.equal(seen.filter((line) => line.startsWith('server done')), ['server done at 110']);
+  });
+});
+
+test('drain (virtual time): a client arriving after the drain began is refused; a late draining$ subscriber is told at once', () => {
+  drainScenario(100, ({ scheduler, accepted, dial, log, stop }) => {
+    dial();
+    const late = dial(15);
+    accepted.subscribe((c) => {
+      log.next(`accepted at ${scheduler.now()}`);
+      scheduler.schedule(() => c.draining$.subscribe(() => log.next(`late subscriber told at ${scheduler.now()}`)), 19);
+      scheduler.schedule(() => c.close(), 29);
+    });
+    late.subscribe(() => log.next('the late client got a connection'));
+    scheduler.schedule(() => stop.abort(), 10);
+    const seen: string[] = [];
+    log.subscribe((line) => seen.push(line));
+    scheduler.flush();
+    assert.equal(seen.filter((line) => line.startsWith('accepted')), ['accepted at 1'], 'only the first client is served');
+    assert.ok(seen.includes(`client dialled at 15: ${ErrorCode.CONNECT_REFUSED} at 15`), seen.join('; '));
+    assert.not.ok(seen.includes('the late client got a connection'));
+    assert.ok(seen.includes('late subscriber told at 20'), seen.join('; '));
+    assert.equal(seen.filter((line) => line.startsWith('server done')), ['server done at 30']);
+  });
 });
 
 test.run();
