@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { firstValueFrom } from 'rxjs';
 import type { Redis } from 'ioredis';
+import { nodeFeatures } from '../../../src/backends/node/nodeFeatures.js';
 import { multiReactor } from '../../../schedulers/multiReactor.js';
 import { pooledReactor } from '../../../schedulers/pooledReactor.js';
 import { serve } from '../../../schedulers/serve.js';
@@ -36,12 +37,25 @@ test('redis-cli and redis-benchmark are installed (the topology suites below dri
 
 test.run();
 
+const features = await nodeFeatures();
 const topologies: ReadonlyArray<readonly [string, string, () => Topology]> = [
   ['singleReactor()', 'single', () => singleReactor()],
   ['pooledReactor({ workers: 2 })', 'pooled', () => pooledReactor({ workers: 2 })],
   ["multiReactor({ reactors: 2, accept: 'acceptor' })", 'acceptor', () => multiReactor({ reactors: 2, accept: 'acceptor' })],
   ["multiReactor({ reactors: 2, accept: 'shared' })", 'shared', () => multiReactor({ reactors: 2, accept: 'shared' })],
+  // Sub-reactor threads, where this Node.js runs them (see multiReactorThreads.test.ts): one keyspace for the
+  // clients of every thread too.
+  ...(features.transferableSockets
+    ? [["multiReactor({ reactors: 2, accept: 'acceptor', threads: true })", 'threads-acceptor',
+      () => multiReactor({ reactors: 2, accept: 'acceptor', threads: true })] as const]
+    : []),
+  ...(features.reusePort
+    ? [["multiReactor({ reactors: 2, accept: 'shared', threads: true })", 'threads-shared',
+      () => multiReactor({ reactors: 2, accept: 'shared', threads: true })] as const]
+    : []),
 ];
+/** Topologies whose connections are spread over two sub-reactors. */
+const spread = (prefix: string): boolean => prefix !== 'single' && prefix !== 'pooled';
 
 for (const [name, prefix, topology] of topologies) {
   const it = suite(`RESP server on ${name}`);
@@ -94,7 +108,7 @@ for (const [name, prefix, topology] of topologies) {
     // Keep connecting until at least 4 clients are open and (multi-reactor) both sub-reactors serve some.
     const clients: Redis[] = [];
     const servedBy = new Set<string>();
-    for (let attempt = 0; attempt < 64 && (clients.length < 4 || (prefix === 'acceptor' || prefix === 'shared' ? servedBy.size < 2 : false)); attempt++) {
+    for (let attempt = 0; attempt < 64 && (clients.length < 4 || (spread(prefix) ? servedBy.size < 2 : false)); attempt++) {
       const before = await acceptedBySub(server!);
       const client = await redisClient(port);
       assert.is(await client.ping(), 'PONG');
@@ -102,7 +116,7 @@ for (const [name, prefix, topology] of topologies) {
       for (const [reactor, accepted] of after) if (accepted > (before.get(reactor) ?? 0)) servedBy.add(reactor);
       clients.push(client);
     }
-    if (prefix === 'acceptor' || prefix === 'shared') assert.equal([...servedBy].sort(), ['sub-0', 'sub-1']);
+    if (spread(prefix)) assert.equal([...servedBy].sort(), ['sub-0', 'sub-1']);
     assert.ok(clients.length >= 4);
 
     await Promise.all(clients.map((client, i) => client.set(key(`cross:${i}`), `from ${i}`)));
