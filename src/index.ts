@@ -33,6 +33,8 @@ export { nodeBackend } from './backends/node/nodeBackend.js';
 export type { NodeBackend, NodeBackendOptions } from './backends/node/nodeBackend.js';
 export { nodeFeatures } from './backends/node/nodeFeatures.js';
 export type { NodeFeatures } from './backends/node/nodeFeatures.js';
+export { uringSupport } from './backends/uring/uringSupport.js';
+export type { UringKernelProbe, UringOp, UringSupport } from './backends/uring/uringSupport.js';
 export { embeddedBackend } from './backends/embedded/embedded.js';
 export { EmbeddedBackend } from './backends/embedded/EmbeddedBackend.js';
 export type { EmbeddedBackendOptions } from './backends/embedded/EmbeddedBackendOptions.js';

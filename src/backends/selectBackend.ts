@@ -2,6 +2,7 @@ import type { Backend } from './Backend.js';
 import { defaultBackend } from './defaultBackend.js';
 import { ErrorCode, RxloopError } from '../errors.js';
 import { describe } from '../validate.js';
+import { uringSupport } from './uring/uringSupport.js';
 
 /**
  * A backend, or the name of one: `'node'` (libuv), `'uring'` (io_uring, Linux) or `'auto'` (the best one that
@@ -42,8 +43,11 @@ export function selectBackend(choice: BackendChoice = 'auto'): Backend {
     case 'node':
     case 'auto':
       return defaultBackend();
-    case 'uring':
-      throw new RxloopError(ErrorCode.UNSUPPORTED, "expected the 'uring' backend, but this build of rxloop has no io_uring backend yet; use 'node' or 'auto'");
+    case 'uring': {
+      const support = uringSupport();
+      const here = support.available ? 'io_uring itself works here (see uringSupport())' : `io_uring cannot run here either: ${support.reason}`;
+      throw new RxloopError(ErrorCode.UNSUPPORTED, `expected the 'uring' backend, but this release of rxloop has no io_uring backend yet (${here}); use 'node' or 'auto'`);
+    }
     default:
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected a backend or 'auto', 'node' or 'uring', got ${describe(choice)}`);
   }
