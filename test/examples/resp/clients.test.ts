@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
+import { nodeFeatures } from '../../../src/backends/node/nodeFeatures.js';
 import { startRedis, type RedisOracle } from './redisOracle.js';
 import { requireProgram, runProgram, type ProgramRun } from './respClients.js';
 
@@ -47,7 +48,16 @@ async function stopCli(child: ChildProcess | undefined): Promise<void> {
 const within = <T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`expected ${what} within ${ms} ms`)), ms))]);
 
-for (const scheduler of [['--scheduler', 'single'], ['--scheduler', 'pooled', '--workers', '1'], ['--scheduler', 'multi', '--reactors', '2']]) {
+const features = await nodeFeatures();
+const schedulers = [
+  ['--scheduler', 'single'],
+  ['--scheduler', 'pooled', '--workers', '1'],
+  ['--scheduler', 'multi', '--reactors', '2'],
+  // Sub-reactor threads, where this Node.js runs them (acceptor mode moves sockets: 24.20 on).
+  ...(features.transferableSockets ? [['--scheduler', 'multi', '--reactors', '2', '--threads']] : []),
+];
+
+for (const scheduler of schedulers) {
   const it = suite(`real clients against rxloop serve resp ${scheduler.join(' ')}`);
   let child: ChildProcess | undefined;
   let port = 0;
