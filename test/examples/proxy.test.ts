@@ -388,4 +388,45 @@ test('PING, SET and GET through the proxy in front of the RESP example', async (
   assert.equal(proxy.errors, []);
 });
 
+test('clients that do not read, behind the proxy, cannot make the RESP target build their replies: memory stays bounded', async () => {
+  // Issue 13's red-team row: through the proxy, non-reading clients once grew the target to 6.7 GB. The proxy's
+  // sendTo stops reading the target while a client's writes back up, and the target paces its replies by its
+  // socket, so 2 x 2,000 GETs of a 1 MB value (4 GB of replies) cost about a few write buffers.
+  const proxy = await startProxy(await serveModule(respModule));
+  const value = 'v'.repeat(1_000_000);
+  const setter = await dialRaw(proxy.port);
+  let answer = '';
+  setter.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  setter.write(`*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$${value.length}\r\n${value}\r\n`);
+  for (let i = 0; i < 1000 && answer !== '+OK\r\n'; i++) await pause(10);
+  assert.is(answer, '+OK\r\n');
+  const before = process.memoryUsage().rss;
+  const greedy: Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const client = await dialRaw(proxy.port);
+    client.pause();
+    client.write('GET big\r\n'.repeat(2000));
+    greedy.push(client);
+  }
+  await pause(1500); // whatever would be built is built in the turns right after the reads
+  answer = '';
+  setter.write('PING\r\n');
+  for (let i = 0; i < 1000 && answer !== '+PONG\r\n'; i++) await pause(10);
+  assert.is(answer, '+PONG\r\n', 'the others are still served');
+  const grown = process.memoryUsage().rss - before;
+  assert.ok(grown < 512 * MiB, `proxy and target grew by ${(grown / MiB).toFixed(0)} MiB for 4 GB of unread replies`);
+  // One of them reads now: its replies arrive whole and in order.
+  let seen = 0;
+  let head = '';
+  greedy[0]!.on('data', (chunk: Buffer) => {
+    if (head.length < 20) head += chunk.toString('latin1', 0, 20);
+    seen += chunk.length;
+  });
+  greedy[0]!.resume();
+  for (let i = 0; i < 2000 && seen < 10 * (value.length + 13); i++) await pause(10);
+  assert.ok(seen >= 10 * (value.length + 13), `ten replies arrived (${seen} bytes)`);
+  assert.ok(head.startsWith(`$${value.length}\r\nvvvv`), JSON.stringify(head));
+  assert.equal(proxy.errors, []);
+});
+
 test.run();
