@@ -152,6 +152,28 @@ for (const [name, topology] of [['single', () => singleReactor()], ['multi', () 
   });
 }
 
+// The RESP example behind a balancer: CLIENT INFO and CLIENT LIST name the client the PROXY header gave (issue
+// 16: what operators use to see who is connected), under one reactor and under sub-reactor processes.
+const respModule = new URL('../../examples/resp/handler.js', import.meta.url);
+for (const [name, topology] of [['single', () => singleReactor()], ['multi', () => multiReactor({ reactors: 2 })]] as [string, () => Topology][]) {
+  serveSuite(`${name}: the RESP example's CLIENT INFO and CLIENT LIST show the address from the PROXY header`, async () => {
+    const server: Server = await serve(respModule, { host: '127.0.0.1', port: 0, scheduler: topology(), proxyProtocol: { trusted: ['127.0.0.1'] } });
+    try {
+      const port = server.address.kind === 'inet' ? server.address.port : 0;
+      const header = encodeProxyHeader({ version: 2, command: 'proxy', source: client('203.0.113.50', 40000), destination: lb });
+      const relayed = await talk(port, Buffer.concat([header, Buffer.from('CLIENT INFO\r\nCLIENT LIST\r\n')]));
+      await until(() => (relayed.received().match(/addr=/g) ?? []).length >= 2, `${name}: both replies`);
+      const text = relayed.received();
+      assert.match(text, /^\$\d+\r\nid=\d+ addr=203\.0\.113\.50:40000 /, text);
+      assert.match(text, /\r\n\$\d+\r\nid=\d+ addr=203\.0\.113\.50:40000 /, 'CLIENT LIST too');
+      assert.not.match(text, / addr=127\.0\.0\.1/, 'not the balancer\'s own address (laddr= stays this server\'s own end)');
+    } finally {
+      for (const socket of sockets.splice(0)) socket.destroy();
+      await server.stop({ deadline: 1000 });
+    }
+  });
+}
+
 serveSuite('serve refuses proxyProtocol with tls, and bad options, before it starts', async () => {
   for (const options of [{ proxyProtocol: {}, tls: {} }, { proxyProtocol: { trusted: ['nope'] } }]) {
     try {
