@@ -7,7 +7,7 @@ import { multiReactor } from '../../../schedulers/multiReactor.js';
 import { serve } from '../../../schedulers/serve.js';
 import { singleReactor } from '../../../schedulers/singleReactor.js';
 import type { Server, Topology } from '../../../schedulers/Topology.js';
-import { converse, startRedis, type RedisOracle } from './redisOracle.js';
+import { converseBeside, startRedis, type RedisOracle } from './redisOracle.js';
 
 const handlerModule = new URL('../../../examples/resp/handler.js', import.meta.url);
 
@@ -127,7 +127,7 @@ for (const [name, topology] of topologies) {
   for (const [title, steps] of cases) {
     it(title, async () => {
       const script = steps.map((step) => step.replaceAll('<p>', prefix));
-      const [expected, actual] = await Promise.all([converse(redis!.port, script), converse(port, script)]);
+      const [expected, actual] = await converseBeside(redis!.port, port, script);
       for (let i = 0; i < script.length; i++) {
         assert.is(normalize(actual[i]!), normalize(expected[i]!), `step ${i + 1}: ${JSON.stringify(script[i]!.slice(0, 80))}`);
       }
@@ -136,7 +136,7 @@ for (const [name, topology] of topologies) {
 
   it('CLIENT INFO and CLIENT LIST have Redis 7.0 fields, the real addresses, and this connection\'s state', async () => {
     const script = ['CLIENT SETNAME probe\r\nSELECT 3\r\nHELLO 3\r\nSUBSCRIBE x\r\n', 'CLIENT ID\r\nCLIENT INFO\r\nCLIENT LIST ID 999999\r\n'];
-    const [expected, actual] = await Promise.all([converse(redis!.port, script), converse(port, script)]);
+    const [expected, actual] = await converseBeside(redis!.port, port, script);
     const fields = (reply: string): Map<string, string> => {
       const line = /id=\d+ [^\r\n]*/.exec(reply)![0];
       return new Map(line.split(' ').map((pair) => pair.split('=') as [string, string]));

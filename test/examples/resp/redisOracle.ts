@@ -82,8 +82,12 @@ async function waitForPong(port: number): Promise<void> {
  * One conversation on a fresh connection: each step's bytes are written, then what comes back is collected until
  * the server has been quiet for `quietMs` (or has closed the connection, shown as `<closed>`). Returns the
  * replies of each step, latin1.
+ *
+ * With `awaiting` (another server's reply to each step, as it comes: see {@link Replies}), each step first waits,
+ * bounded by wall time, for as many bytes as that reply has (or for the close it ends with), so a server slowed by
+ * a loaded machine is not cut off by the quiet period; what it sends beyond that is still collected.
  */
-export async function converse(port: number, steps: readonly string[], quietMs = 60): Promise<string[]> {
+export async function converse(port: number, steps: readonly string[], quietMs = 60, awaiting?: Replies, onReply?: (step: number, reply: string) => void): Promise<string[]> {
   const socket = connect({ host: '127.0.0.1', port });
   socket.setEncoding('latin1');
   await new Promise<void>((resolve, reject) => {
@@ -106,6 +110,21 @@ export async function converse(port: number, steps: readonly string[], quietMs =
   for (const step of steps) {
     received = '';
     if (!closed) socket.write(step, 'latin1');
+    const want = await awaiting?.reply(replies.length);
+    if (want !== undefined) {
+      const bytes = want.replace(/<closed>$/, '').length;
+      const deadline = Date.now() + 10_000;
+      while (!closed && (received.length < bytes || (want.endsWith('<closed>') && received.length === bytes)) && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 50);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = undefined;
+      }
+    }
     for (;;) {
       const before = received.length;
       const woke = await new Promise<boolean>((resolve) => {
@@ -120,6 +139,7 @@ export async function converse(port: number, steps: readonly string[], quietMs =
       if (!woke && received.length === before) break;
     }
     replies.push(received + (closed ? '<closed>' : ''));
+    onReply?.(replies.length - 1, replies.at(-1)!);
   }
   socket.destroy();
   return replies;
@@ -145,4 +165,30 @@ function ask(port: number, text: string, timeoutMs = 1000): Promise<string> {
     });
     socket.write(text, 'latin1');
   });
+}
+
+/** One server's replies to a conversation, each step's as soon as it is known (to pace another's, see {@link converse}). */
+export class Replies {
+  private readonly known = new Map<number, string>();
+  private readonly waiting = new Map<number, (reply: string) => void>();
+
+  /** Records step `step`'s reply. */
+  readonly add = (step: number, reply: string): void => {
+    this.known.set(step, reply);
+    this.waiting.get(step)?.(reply);
+    this.waiting.delete(step);
+  };
+
+  /** Step `step`'s reply, once it is known. */
+  reply(step: number): Promise<string> {
+    const known = this.known.get(step);
+    if (known !== undefined) return Promise.resolve(known);
+    return new Promise((resolve) => this.waiting.set(step, resolve));
+  }
+}
+
+/** The same steps against the oracle and a server under test, side by side; the second is paced by the first. */
+export async function converseBeside(oracle: number, port: number, steps: readonly string[]): Promise<[string[], string[]]> {
+  const replies = new Replies();
+  return Promise.all([converse(oracle, steps, 60, undefined, replies.add), converse(port, steps, 60, replies)]);
 }
