@@ -136,6 +136,8 @@ export class NodeTransport implements Transport {
   private spare: Buffer | undefined;
   /** We are inside `onLeasedRead`, where the read target may only change through `nextReadBuffer`. */
   private inReadCallback = false;
+  /** A `read` returned bytes since the last `readable` call began. */
+  private tookBytes = false;
   private local: SocketAddress | undefined;
   private remote: SocketAddress | undefined;
 
@@ -247,6 +249,7 @@ export class NodeTransport implements Transport {
     // and `read()` without a size means "everything" up to Node 25 but "the first buffered chunk" from Node 26
     // (nodejs/node#60441). Asked for exactly what is there, every line returns all of it, in one buffer.
     const bytes = socket.read(size === undefined || size > available ? available : size) as Buffer | null;
+    if (bytes !== null) this.tookBytes = true;
     // A read that empties the buffer does not let Node notice a pending end of input (it emits 'end' only from a
     // read that finds nothing left); this zero-byte read does, and otherwise only asks libuv for more.
     if (socket.readableLength === 0) socket.read(0);
@@ -450,6 +453,7 @@ export class NodeTransport implements Transport {
   }
 
   private readPending(pending: Buffer, size: number | undefined): Buffer {
+    this.tookBytes = true;
     if (size !== undefined && size < pending.length) {
       this.pending = pending.subarray(size);
       return pending.subarray(0, size);
@@ -639,7 +643,14 @@ export class NodeTransport implements Transport {
 
   private emitReadable(): void {
     if (this.held !== undefined) this.flush();
-    if (!this.closed && !this.shutting) this.sink?.readable();
+    if (this.closed || this.shutting) return;
+    this.tookBytes = false;
+    this.sink?.readable();
+    // Level-triggered, like the other backends: Node emits 'readable' only for new bytes, so a reader that took
+    // part of what waits (one frame) is called again from the loop; one that took nothing waits for new bytes.
+    if (this.tookBytes && this.reading && this.mode === 'readiness' && !this.closed && !this.shutting && this.readableLength > 0) {
+      this.scheduleDrain();
+    }
   }
 
   private emitEnded(): void {
