@@ -4,6 +4,7 @@ import { take } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import { multiReactor, pooledReactor, serve, serveAdmin, singleReactor, type AdminServer, type Server, type Topology } from '../schedulers/index.js';
 import type { ServeCommand } from './parseServeArgs.js';
+import { startTls, type ServeTlsRuntime } from './serveTls.js';
 
 /** Where the CLI writes: stdout for what it is doing, stderr for trouble. @internal */
 export interface CliOutput {
@@ -49,14 +50,18 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
 
   const topology = pickTopology(command);
   let server: Server;
+  let tls: ServeTlsRuntime | undefined;
   try {
+    if (command.tls !== undefined) tls = await startTls(command.tls, output);
     server = await serve(handlerModule, {
       host: command.host,
       port: command.port,
       scheduler: topology,
       ...(command.proxyProtocol ? { proxyProtocol: { trusted: command.proxyTrusted } } : {}),
+      ...(tls === undefined ? {} : { tls: tls.options }),
     });
   } catch (error) {
+    tls?.close();
     output.err(`rxloop: could not start the ${command.module !== undefined ? fileURLToPath(handlerModule) : command.example} server: ${(error as Error).message ?? String(error)}`);
     return 1;
   }
@@ -68,13 +73,14 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
     } catch (error) {
       output.err(`rxloop: could not start the admin endpoint on ${command.admin.host}:${command.admin.port}: ${(error as Error).message}`);
       await server.stop({ deadline: 0 });
+      tls?.close();
       return 1;
     }
   }
 
   const forwarding = command.example === 'proxy' ? ` -> ${command.target}` : '';
   const served = command.module !== undefined ? fileURLToPath(handlerModule) : command.example;
-  output.out(`rxloop ${served} listening on ${where(server.address)}${forwarding} (${describe(topology)})`);
+  output.out(`rxloop ${served} listening on ${where(server.address)}${forwarding} (${describe(topology)}${tls === undefined ? '' : ', TLS'})`);
   if (admin !== undefined) output.out(`rxloop admin on http://${where(admin.address)}/ (metrics at /metrics, health at /healthz and /readyz)`);
   const events = server.events$.subscribe((event) => {
     if (event.type === 'handler-error') output.err(`rxloop: ${event.reactor}: handler error ${event.code}: ${event.message}`);
@@ -117,6 +123,7 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   process.off('SIGUSR2', printStats);
   events.unsubscribe();
   await admin?.close();
+  tls?.close();
   output.out('rxloop: stopped');
   return 0;
 }

@@ -1,5 +1,6 @@
 import type { HistogramSnapshot } from '../src/diagnostics/DurationHistogram.js';
 import type { ReactorMetrics } from '../src/diagnostics/ProcessMetrics.js';
+import { handshakeFailureCode, type HandshakeFailureReason } from '../src/tls/handshakeFailureReason.js';
 import type { ReactorStats, ServerStats } from './Topology.js';
 
 /**
@@ -62,8 +63,12 @@ const families: readonly Family[] = [
     samples: (_, m) => one(detail(m, (x) => x.writeBacklogBytes)) },
   { name: 'rxloop_offload_tasks_in_flight', type: 'gauge', help: 'Offloaded tasks waiting or running on the worker pool.',
     samples: (r) => one(r.tasksInFlight) },
-  { name: 'rxloop_tls_handshake_failures_total', type: 'counter', help: 'TLS handshakes that failed or timed out, by error code.',
-    samples: (_, m) => byCode(detail(m, (x) => x.tlsHandshakeFailures)) },
+  { name: 'rxloop_tls_handshakes_total', type: 'counter', help: 'TLS handshakes with clients that completed.',
+    samples: (_, m) => one(detail(m, (x) => x.tlsHandshakes)) },
+  { name: 'rxloop_tls_handshake_failures_total', type: 'counter',
+    help: 'TLS handshakes that failed or timed out, by error code and reason (timeout, plaintext, protocol, negotiation, certificate, reset, other).',
+    samples: (_, m) => (m === undefined ? none : Object.entries(m.tlsHandshakeFailureReasons).map(([reason, value]) =>
+      [{ error_type: handshakeFailureCode(reason as HandshakeFailureReason), reason }, value ?? 0])) },
   { name: 'rxloop_proxy_protocol_headers_total', type: 'counter',
     help: 'PROXY protocol headers: relayed (proxy), the balancer\'s own (local), and connections rejected for theirs.',
     samples: (_, m) => (m === undefined ? none : (['proxy', 'local', 'rejected'] as const).map((result) => [{ result }, m.proxyHeaders[result]])) },

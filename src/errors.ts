@@ -37,6 +37,11 @@ export const ErrorCode = {
   CONNECTION_RESET: 'ERR_CONNECTION_RESET',
   /** A TLS handshake or record failed. */
   TLS: 'ERR_TLS',
+  /**
+   * A certificate or key file could not be read, was not PEM, or the key does not match the certificate; when a
+   * reload finds this, the certificate in use stays in use.
+   */
+  TLS_CERTIFICATE: 'ERR_TLS_CERTIFICATE',
   /** Any other operating-system error on a socket; `cause` holds Node's error with its `errno`/`syscall`. */
   SOCKET: 'ERR_SOCKET',
   /** A decoder saw a frame larger than its configured maximum and refused to buffer it. */

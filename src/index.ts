@@ -57,6 +57,12 @@ export type {
   TransportSink,
 } from './backends/Backend.js';
 
+// TLS certificates (SNI, ALPN, reload without restart)
+export { CertificateStore, certificateStore } from './tls/certificateStore.js';
+export type { CertificateFiles, CertificateInfo, CertificateStoreEvent, CertificateStoreOptions } from './tls/certificateStore.js';
+export { handshakeFailureReason } from './tls/handshakeFailureReason.js';
+export type { HandshakeFailureReason } from './tls/handshakeFailureReason.js';
+
 // Diagnostics channels (node:diagnostics_channel)
 export type { DiagnosticsMessages } from './diagnostics/channels.js';
 export type { ReactorMetrics } from './diagnostics/ProcessMetrics.js';

@@ -172,6 +172,9 @@ export function listen(options: ListenOptions): Observable<Connection> {
           });
         },
         accepted: (transport: Transport) => {
+          if (transport.features.secure && diagnostics.tlsHandshake.hasSubscribers) {
+            diagnostics.tlsHandshake.publish({ remoteAddress: transport.remoteAddress });
+          }
           if (draining || done || open.size >= maxConnections) {
             stats.refused++;
             if (diagnostics.serverReject.hasSubscribers) diagnostics.serverReject.publish({ reason: draining || done ? 'draining' : 'max-connections' });
@@ -196,6 +199,9 @@ export function listen(options: ListenOptions): Observable<Connection> {
           stats.acceptErrors++;
           stats.lastAcceptError = error;
           if (diagnostics.acceptError.hasSubscribers) diagnostics.acceptError.publish({ error });
+        },
+        handshakeFailed: (error, remoteAddress) => {
+          if (diagnostics.tlsHandshakeError.hasSubscribers) diagnostics.tlsHandshakeError.publish({ error, remoteAddress });
         },
       },
     );

@@ -247,6 +247,11 @@ export interface AcceptorSink {
    * Optional: a sink that does not care ignores these.
    */
   acceptFailed?(error: RxloopError): void;
+  /**
+   * A TLS peer connected but its handshake failed or timed out (`ERR_TIMEOUT`); its socket is already closed and
+   * the listener goes on. Optional, like `acceptFailed`.
+   */
+  handshakeFailed?(error: RxloopError, remoteAddress: SocketAddress | undefined): void;
 }
 
 /**

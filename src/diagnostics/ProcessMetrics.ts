@@ -2,6 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import type { Connection } from '../Connection.js';
 import { ErrorCode } from '../errors.js';
+import { handshakeFailureReason, type HandshakeFailureReason } from '../tls/handshakeFailureReason.js';
 import type { DiagnosticsMessages } from './channels.js';
 import { DurationHistogram, type HistogramSnapshot } from './DurationHistogram.js';
 import { EventLoopMonitor, type EventLoopMetrics } from './EventLoopMonitor.js';
@@ -34,6 +35,10 @@ export interface ReactorMetrics {
   readonly acceptErrors: number;
   /** TLS handshakes that failed, by error code (`ERR_TIMEOUT` for a stalled one, `ERR_TLS`, ...). */
   readonly tlsHandshakeFailures: Readonly<Record<string, number>>;
+  /** The same failures by reason (`timeout`, `plaintext`, `protocol`, ... see `HandshakeFailureReason`). */
+  readonly tlsHandshakeFailureReasons: Readonly<Partial<Record<HandshakeFailureReason, number>>>;
+  /** TLS handshakes with clients that completed. */
+  readonly tlsHandshakes: number;
   /** PROXY protocol headers: relayed (`proxy`), the balancer's own (`local`), and connections `rejected`. */
   readonly proxyHeaders: { readonly proxy: number; readonly local: number; readonly rejected: number };
   /** This process's event loop. */
@@ -64,6 +69,8 @@ export class ProcessMetrics {
   private rejected = 0;
   private acceptErrors = 0;
   private readonly tlsFailures: Record<string, number> = {};
+  private readonly tlsFailureReasons: Partial<Record<HandshakeFailureReason, number>> = {};
+  private tlsHandshakes = 0;
   private readonly proxyHeaders = { proxy: 0, local: 0, rejected: 0 };
 
   constructor() {
@@ -85,7 +92,10 @@ export class ProcessMetrics {
     on('rxloop:tls:handshake-error', ({ error }) => {
       const code = Object.values(ErrorCode).includes(error.code) ? error.code : ErrorCode.TLS;
       this.tlsFailures[code] = (this.tlsFailures[code] ?? 0) + 1;
+      const reason = handshakeFailureReason(error);
+      this.tlsFailureReasons[reason] = (this.tlsFailureReasons[reason] ?? 0) + 1;
     });
+    on('rxloop:tls:handshake', () => void this.tlsHandshakes++);
     on('rxloop:proxy:header', ({ command }) => void this.proxyHeaders[command]++);
     on('rxloop:proxy:reject', () => void this.proxyHeaders.rejected++);
   }
@@ -113,6 +123,8 @@ export class ProcessMetrics {
       rejectedConnections: this.rejected,
       acceptErrors: this.acceptErrors,
       tlsHandshakeFailures: { ...this.tlsFailures },
+      tlsHandshakeFailureReasons: { ...this.tlsFailureReasons },
+      tlsHandshakes: this.tlsHandshakes,
       proxyHeaders: { ...this.proxyHeaders },
       eventLoop: this.loop.snapshot(),
     };

@@ -17,6 +17,7 @@ import type { RxloopError } from '../errors.js';
  * | `rxloop:server:accept-error` | an accept failed and the server went on (EMFILE, ...) |
  * | `rxloop:handler:start` | a topology started a handler for a connection, on a reactor |
  * | `rxloop:handler:error` | a handler's pipeline failed; only its connection was closed |
+ * | `rxloop:tls:handshake` | a TLS handshake with a client of `listen` completed |
  * | `rxloop:tls:handshake-error` | a TLS handshake failed or timed out; only that connection was lost |
  * | `rxloop:proxy:header` | a PROXY protocol header was decoded for a connection |
  * | `rxloop:proxy:reject` | a connection was closed for a missing, malformed or untrusted PROXY header |
@@ -45,6 +46,7 @@ export interface DiagnosticsMessages {
     readonly code: string;
     readonly message: string;
   };
+  readonly 'rxloop:tls:handshake': { readonly remoteAddress: SocketAddress | undefined };
   readonly 'rxloop:tls:handshake-error': { readonly error: RxloopError; readonly remoteAddress: SocketAddress | undefined };
   readonly 'rxloop:proxy:header': {
     readonly connection: Connection;
@@ -77,6 +79,7 @@ export const diagnostics = {
   acceptError: typed('rxloop:server:accept-error'),
   handlerStart: typed('rxloop:handler:start'),
   handlerError: typed('rxloop:handler:error'),
+  tlsHandshake: typed('rxloop:tls:handshake'),
   tlsHandshakeError: typed('rxloop:tls:handshake-error'),
   proxyHeader: typed('rxloop:proxy:header'),
   proxyReject: typed('rxloop:proxy:reject'),

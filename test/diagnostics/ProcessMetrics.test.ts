@@ -19,6 +19,8 @@ test('counts what the rxloop:* channels report, per reactor where a reactor is n
   channel('rxloop:server:accept-error').publish({ error: new RxloopError(ErrorCode.TOO_MANY_OPEN_FILES, 'EMFILE') });
   channel('rxloop:tls:handshake-error').publish({ error: new RxloopError(ErrorCode.TIMEOUT, 'slow'), remoteAddress: undefined });
   channel('rxloop:tls:handshake-error').publish({ error: { code: 'SOMETHING_ELSE' }, remoteAddress: undefined });
+  channel('rxloop:tls:handshake-error').publish({ error: new RxloopError(ErrorCode.TLS, 'http request', { errno: 'ERR_SSL_HTTP_REQUEST' }), remoteAddress: undefined });
+  channel('rxloop:tls:handshake').publish({ remoteAddress: undefined });
   channel('rxloop:proxy:header').publish({ connection: fake, version: 2, command: 'local' });
   channel('rxloop:proxy:reject').publish({ connection: fake, error: new RxloopError(ErrorCode.PROXY_PROTOCOL, 'no') });
   const r1 = metrics.reactor('r1', [fake]);
@@ -29,6 +31,9 @@ test('counts what the rxloop:* channels report, per reactor where a reactor is n
   assert.is(r1.writeBacklogBytes, 10);
   assert.ok(r1.rejectedConnections >= 1 && r1.acceptErrors >= 1);
   assert.ok((r1.tlsHandshakeFailures['ERR_TIMEOUT'] ?? 0) >= 1 && (r1.tlsHandshakeFailures['ERR_TLS'] ?? 0) >= 1, 'unknown codes fold into ERR_TLS');
+  assert.ok((r1.tlsHandshakeFailureReasons.timeout ?? 0) >= 1 && (r1.tlsHandshakeFailureReasons.plaintext ?? 0) >= 1, 'by reason too');
+  assert.ok((r1.tlsHandshakeFailureReasons.other ?? 0) >= 1, 'what is not recognised is other');
+  assert.ok(r1.tlsHandshakes >= 1);
   assert.ok(r1.proxyHeaders.local >= 1 && r1.proxyHeaders.rejected >= 1);
   assert.ok(r1.eventLoop.utilization >= 0 && r1.eventLoop.utilization <= 1);
   assert.equal(metrics.reactor('r2', []).handlerErrors, {}, 'another reactor has its own counts');

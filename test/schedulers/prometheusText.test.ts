@@ -11,7 +11,9 @@ const metrics: ReactorMetrics = {
   connectionDuration: { bounds: [0.1, 1], counts: [4, 1, 2], sum: 9.5, count: 7 },
   rejectedConnections: 5,
   acceptErrors: 0,
-  tlsHandshakeFailures: { ERR_TIMEOUT: 2 },
+  tlsHandshakeFailures: { ERR_TIMEOUT: 2, ERR_TLS: 1 },
+  tlsHandshakeFailureReasons: { timeout: 2, plaintext: 1 },
+  tlsHandshakes: 40,
   proxyHeaders: { proxy: 10, local: 3, rejected: 1 },
   eventLoop: { delay: { min: 0, max: 0.02, mean: 0.001, stddev: 0.002, p50: 0.0005, p90: 0.002, p99: 0.015 }, utilization: 0.25, activeSeconds: 1.5, idleSeconds: 8.5 },
 };
@@ -36,7 +38,9 @@ test('one family per metric, one series per reactor; counters end in _total; his
   assert.ok(lines.includes('rxloop_connection_duration_seconds_bucket{reactor="sub-0",le="+Inf"} 7'));
   assert.ok(lines.includes('rxloop_connection_duration_seconds_sum{reactor="sub-0"} 9.5'));
   assert.ok(lines.includes('rxloop_offload_tasks_in_flight{reactor="sub-0"} 3'));
-  assert.ok(lines.includes('rxloop_tls_handshake_failures_total{reactor="sub-0",error_type="ERR_TIMEOUT"} 2'));
+  assert.ok(lines.includes('rxloop_tls_handshake_failures_total{reactor="sub-0",error_type="ERR_TIMEOUT",reason="timeout"} 2'));
+  assert.ok(lines.includes('rxloop_tls_handshake_failures_total{reactor="sub-0",error_type="ERR_TLS",reason="plaintext"} 1'));
+  assert.ok(lines.includes('rxloop_tls_handshakes_total{reactor="sub-0"} 40'));
   assert.ok(lines.includes('rxloop_proxy_protocol_headers_total{reactor="sub-0",result="local"} 3'));
   assert.ok(lines.includes('nodejs_eventloop_delay_p99_seconds{reactor="sub-0"} 0.015'));
   assert.ok(lines.includes('nodejs_eventloop_time_seconds_total{reactor="sub-0",nodejs_eventloop_state="idle"} 8.5'));

@@ -8,6 +8,7 @@ import { nodeFeatures } from './nodeFeatures.js';
 import { NodeTransport } from './NodeTransport.js';
 import { toSetupError } from './toSetupError.js';
 import { toSocketAddress } from '../shared/toSocketAddress.js';
+import { registerSecureContextTarget } from '../shared/secureContextUpdates.js';
 
 /**
  * An {@link Acceptor} over a `net.Server` or `tls.Server`. Accepted sockets arrive with reading stopped
@@ -35,6 +36,7 @@ export class NodeAcceptor implements Acceptor {
   private readonly where: string;
   private state: 'opening' | 'listening' | 'done' = 'opening';
   private bound: SocketAddress | undefined;
+  private unregisterTls: () => void = noop;
 
   /**
    * @param spec where to listen, and the TLS options for a TLS server
@@ -50,6 +52,12 @@ export class NodeAcceptor implements Acceptor {
     const secure = spec.tls !== undefined;
     this.server = secure ? tls.createServer({ ...spec.tls, ...options }) : net.createServer(options);
     this.server.on(secure ? 'secureConnection' : 'connection', this.onConnection);
+    if (secure) {
+      // A handshake that failed or timed out (`handshakeTimeout`) costs its socket only: with a listener for
+      // 'tlsClientError', Node leaves closing it to us (a timed-out one would otherwise stay open).
+      this.server.on('tlsClientError', this.onTlsClientError);
+      this.unregisterTls = registerSecureContextTarget(spec.tls!, this.server as tls.Server);
+    }
     this.server.on('listening', this.onListening);
     this.server.on('error', this.onError);
     if ((spec.port === undefined) === (spec.path === undefined)) {
@@ -93,6 +101,7 @@ export class NodeAcceptor implements Acceptor {
   close(): void {
     if (this.state === 'done') return;
     this.state = 'done';
+    this.unregisterTls();
     // Closes the listening handle now; sockets already accepted stay open. (Node's own 'close' event waits for
     // them, which is why we do not wait for it.) A listen still resolving its host is cancelled by this too.
     this.server.close();
@@ -106,6 +115,7 @@ export class NodeAcceptor implements Acceptor {
   private fail(error: RxloopError): void {
     if (this.state === 'done') return;
     this.state = 'done';
+    this.unregisterTls();
     if (this.server.listening) this.server.close();
     this.sink.failed(error);
   }
@@ -131,6 +141,22 @@ export class NodeAcceptor implements Acceptor {
     this.fail(toRxloopError(error, `listen on ${this.where}`));
   };
 
+  private readonly onTlsClientError = (error: Error, socket: tls.TLSSocket): void => {
+    const remoteAddress = socket.remoteAddress;
+    const remoteFamily = socket.remoteFamily;
+    const remotePort = socket.remotePort;
+    socket.destroy();
+    if (this.state !== 'listening') return;
+    const timedOut = (error as NodeJS.ErrnoException).code === 'ERR_TLS_HANDSHAKE_TIMEOUT';
+    const remote = this.spec.path === undefined ? toSocketAddress({ address: remoteAddress, family: remoteFamily, port: remotePort }) : undefined;
+    const doing = `TLS handshake with a client of ${this.where}`;
+    this.sink.handshakeFailed?.(
+      timedOut ? new RxloopError(ErrorCode.TIMEOUT, `${doing} expected to finish within the handshake timeout, got no complete handshake`, { cause: error, errno: 'ERR_TLS_HANDSHAKE_TIMEOUT' })
+        : tlsError(error, doing),
+      remote,
+    );
+  };
+
   private readonly onConnection = (socket: net.Socket): void => {
     if (this.state !== 'listening') {
       socket.on('error', ignore);
@@ -148,3 +174,12 @@ export class NodeAcceptor implements Acceptor {
 }
 
 function ignore(): void {}
+
+function noop(): void {}
+
+/** A handshake failure as `ERR_TLS`, or `ERR_CONNECTION_RESET` when the peer went away in the middle of it. */
+function tlsError(error: Error, doing: string): RxloopError {
+  const converted = toRxloopError(error, doing);
+  if (converted.code === ErrorCode.CONNECTION_RESET || converted.code === ErrorCode.TLS) return converted;
+  return new RxloopError(ErrorCode.TLS, converted.message, { cause: error, errno: converted.errno, syscall: converted.syscall });
+}
