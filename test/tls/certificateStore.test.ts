@@ -27,7 +27,16 @@ function echoServer(store: CertificateStore): Promise<{ port: number; stop(): vo
       host: '127.0.0.1', port: 0, tls: store.tlsOptions(),
       onListening: (server) => resolve({ port: server.port!, stop: () => subscription.unsubscribe() }),
     }).subscribe({
-      next: (connection) => connection.data$.subscribe({ next: (chunk) => connection.write(chunk), complete: () => connection.close() }),
+      next: (connection) => connection.data$.subscribe({
+        next: (chunk) => connection.write(chunk),
+        // Answers a while after the client ended its side (a half-closed connection still takes writes); a client
+        // that went away (a reset) has nobody to say goodbye to.
+        complete: () => void setTimeout(() => {
+          if (connection.isOpen && !connection.isOutputEnded) connection.write('bye');
+          connection.close();
+        }, 20),
+        error: () => undefined,
+      }),
       error: reject,
     });
   });
@@ -240,6 +249,38 @@ test('a stalled client and one sending garbage each cost their own connection, r
   } finally {
     unsubscribe('rxloop:tls:handshake-error', onFailure);
     unsubscribe('rxloop:tls:handshake', onHandshake);
+    server.stop();
+    store.close();
+    remove();
+  }
+});
+
+test('half-close: a client that ends its side before its handshake is closed at once; after it, the server may still answer', async () => {
+  const { dir, remove } = certificateDir();
+  const good = writeCertificate(dir, 'server', ['localhost']);
+  // A timeout far beyond the wait below: only the early close can pass.
+  const store = await certificateStore({ ...good, watch: false, handshakeTimeout: 600_000 });
+  const server = await echoServer(store);
+  const failures: RxloopError[] = [];
+  const onFailure = (message: unknown): void => void failures.push((message as DiagnosticsMessages['rxloop:tls:handshake-error']).error);
+  subscribe('rxloop:tls:handshake-error', onFailure);
+  try {
+    const probe = netConnect({ host: '127.0.0.1', port: server.port }, () => probe.end());
+    let probeClosed = false;
+    probe.on('error', () => undefined).on('close', () => (probeClosed = true)).resume();
+    await until(() => probeClosed, 'a TCP probe that never starts a handshake to be closed');
+    await until(() => failures.length === 1, 'its failure to be reported');
+    assert.is(handshakeFailureReason(failures[0]!), 'reset');
+
+    const socket = await client(server.port);
+    let got = '';
+    socket.on('data', (chunk: Buffer) => (got += chunk.toString()));
+    const closed = new Promise((done) => socket.on('close', done));
+    socket.end('last words');
+    await closed;
+    assert.is(got, 'last wordsbye', 'the answer written after the client ended its side arrives');
+  } finally {
+    unsubscribe('rxloop:tls:handshake-error', onFailure);
     server.stop();
     store.close();
     remove();

@@ -50,7 +50,9 @@ export class NodeAcceptor implements Acceptor {
     this.where = describeEndpoint(spec, 'every interface');
     const options = { allowHalfOpen: true, pauseOnConnect: true, noDelay: true };
     const secure = spec.tls !== undefined;
-    this.server = secure ? tls.createServer({ ...spec.tls, ...options }) : net.createServer(options);
+    // A TLS client that closes its side before its handshake (a TCP health check) would hold a half-open socket
+    // until the handshake timeout: half-open is allowed only once the handshake is done (see onConnection).
+    this.server = secure ? tls.createServer({ ...spec.tls, ...options, allowHalfOpen: false }) : net.createServer(options);
     this.server.on(secure ? 'secureConnection' : 'connection', this.onConnection);
     if (secure) {
       // A handshake that failed or timed out (`handshakeTimeout`) costs its socket only: with a listener for
@@ -164,6 +166,8 @@ export class NodeAcceptor implements Acceptor {
       return;
     }
     const path = this.spec.path;
+    // Read when the peer's end arrives, so setting it now gives TLS connections the half-close of TCP ones.
+    socket.allowHalfOpen = true;
     const transport = new NodeTransport(socket, {
       secure: this.spec.tls !== undefined,
       leasedReads: this.leasedReads,
