@@ -34,6 +34,10 @@ export type { NodeBackend, NodeBackendOptions } from './backends/node/nodeBacken
 export { nodeFeatures } from './backends/node/nodeFeatures.js';
 export type { NodeFeatures } from './backends/node/nodeFeatures.js';
 export { uringSupport } from './backends/uring/uringSupport.js';
+export { uringBackend } from './backends/uring/uringBackend.js';
+export type { UringBackendOptions } from './backends/uring/uringBackend.js';
+export { uringStats } from './backends/uring/UringLoop.js';
+export type { UringRingStats } from './backends/uring/UringLoop.js';
 export type { UringKernelProbe, UringOp, UringSupport } from './backends/uring/uringSupport.js';
 export { embeddedBackend } from './backends/embedded/embedded.js';
 export { EmbeddedBackend } from './backends/embedded/EmbeddedBackend.js';

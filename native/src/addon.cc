@@ -1,8 +1,9 @@
 // rxloop's native io_uring addon: a Node-API module, context-aware (one instance per worker thread, no
-// process-wide state), so each reactor thread can own a ring. This build exports the run-time probe.
+// process-wide state), so each reactor thread can own a ring. It exports the run-time probe and class Ring.
 #include <linux/io_uring.h>
 #include <node_api.h>
 
+#include "binding.h"
 #include "probe.h"
 
 namespace {
@@ -65,5 +66,9 @@ NAPI_MODULE_INIT() {
   napi_value fn;
   RXLOOP_CHECK(env, napi_create_function(env, "probe", NAPI_AUTO_LENGTH, Probe, nullptr, &fn));
   RXLOOP_CHECK(env, napi_set_named_property(env, exports, "probe", fn));
+  if (!rxloop::defineRing(env, exports)) {
+    napi_throw_error(env, "ERR_NATIVE", "rxloop_uring: could not define class Ring");
+    return nullptr;
+  }
   return exports;
 }

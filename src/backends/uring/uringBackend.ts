@@ -1,0 +1,89 @@
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import type { Socket } from 'node:net';
+import type { Backend } from '../Backend.js';
+import { ErrorCode, RxloopError } from '../../errors.js';
+import { nodeBackend } from '../node/nodeBackend.js';
+import { UringAcceptor } from './UringAcceptor.js';
+import { UringConnectAttempt } from './UringConnectAttempt.js';
+import { uringLoop } from './UringLoop.js';
+import { UringTransport } from './UringTransport.js';
+import { uringSupport } from './uringSupport.js';
+
+/**
+ * Options of {@link uringBackend}.
+ *
+ * ## Example
+ * ```ts
+ * import { asyncScheduler } from 'rxjs';
+ * import { uringBackend, type UringBackendOptions } from 'rxloop';
+ *
+ * const options: UringBackendOptions = { scheduler: asyncScheduler };
+ * const backend = uringBackend(options);
+ * ```
+ */
+export interface UringBackendOptions {
+  /** The scheduler for timers (connect timeouts, and what the layers above schedule). Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Where the uring backend finds a `net.Socket`'s descriptor (Node keeps it on the handle). */
+type SocketWithHandle = Socket & { _handle?: { fd?: number } | null };
+
+/**
+ * The io_uring backend (Linux): a true proactor. The kernel accepts (one multishot request per listening socket),
+ * receives (into a provided buffer ring, or straight into the reader's leased buffer), sends and closes, and
+ * reports completions that reach JavaScript in one call per poll of the ring; libuv watches the ring, so timers,
+ * other sockets and the rest of Node share the loop. Submissions made while JavaScript runs go to the kernel in
+ * one system call before the loop waits again.
+ *
+ * TCP and Unix stream sockets run on the ring. TLS (a `tls` option on `listen` or `connect`) and UDP (`bind`) go
+ * to the node backend, chosen automatically: same loop, same contract. One ring serves each thread (the
+ * environment the backend is made in), so every worker thread of a thread-per-core server has its own.
+ *
+ * Throws `ERR_UNSUPPORTED` where io_uring cannot run (not Linux, the addon not built, the kernel too old or
+ * io_uring disabled); {@link uringSupport} says why beforehand, and `selectBackend('auto')` falls back to node.
+ *
+ * ## Example
+ * ```ts
+ * import { listen, uringBackend, uringSupport } from 'rxloop';
+ *
+ * if (uringSupport().available) {
+ *   listen({ host: '127.0.0.1', port: 6380, backend: uringBackend() }).subscribe((connection) => {
+ *     connection.data$.subscribe((chunk) => connection.write(chunk)); // echo
+ *   });
+ * }
+ * ```
+ *
+ * @param options the scheduler
+ * @returns a backend named `'uring'`
+ * @throws RxloopError `ERR_UNSUPPORTED` where io_uring cannot run here (the message says why)
+ */
+export function uringBackend(options: UringBackendOptions = {}): Backend {
+  const support = uringSupport();
+  if (!support.available) {
+    throw new RxloopError(ErrorCode.UNSUPPORTED, `expected io_uring to work here, but ${support.reason ?? 'it does not'}; use the node backend (or 'auto')`);
+  }
+  const loop = uringLoop();
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const fallback = nodeBackend({ scheduler });
+  return {
+    name: 'uring',
+    scheduler,
+    endOfTurn: (callback) => process.nextTick(callback),
+    listen: (spec, sink) => (spec.tls !== undefined ? fallback.listen(spec, sink) : new UringAcceptor(loop, spec, sink)),
+    connect: (spec, sink) => (spec.tls !== undefined ? fallback.connect(spec, sink) : new UringConnectAttempt(loop, spec, sink, scheduler)),
+    bind: (spec, sink) => fallback.bind(spec, sink),
+    adopt: (socket) => {
+      const handle = (socket as SocketWithHandle)._handle;
+      const fd = handle?.fd;
+      if (typeof fd !== 'number' || fd < 0 || 'encrypted' in socket) return fallback.adopt!(socket);
+      const own = loop.ring.adopt(fd);
+      if (own < 0) return fallback.adopt!(socket);
+      const unix = socket.remoteFamily === undefined && socket.remoteAddress === undefined;
+      // Our descriptor is a duplicate: Node's socket goes, the connection stays.
+      socket.destroy();
+      if (!unix) loop.ring.setNoDelay(own, true);
+      return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
+    },
+  };
+}
