@@ -38,6 +38,8 @@ export interface ServeCommand {
   readonly admin: { readonly host: string; readonly port: number } | undefined;
   /** `--drain-delay MS`: how long readiness fails before the server stops accepting (default 0). */
   readonly drainDelay: number;
+  /** `--backend node|uring|auto` (default auto). */
+  readonly backend: 'node' | 'uring' | 'auto';
   /** `--tls-cert` and the TLS flags that go with it. */
   readonly tls: ServeTls | undefined;
 }
@@ -70,6 +72,7 @@ const options = {
   'proxy-trusted': { type: 'string' },
   admin: { type: 'string' },
   'drain-delay': { type: 'string' },
+  backend: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
   'tls-sni': { type: 'string', multiple: true },
@@ -177,6 +180,10 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
   const drainDelay = drainDelayText === undefined ? 0 : integer('--drain-delay', drainDelayText, 0, 2 ** 31 - 1);
 
   const tls = tlsFlags(values, scheduler, proxyProtocol);
+  const backendText = text('backend') ?? 'auto';
+  if (backendText !== 'node' && backendText !== 'uring' && backendText !== 'auto') {
+    throw usage(`--backend expected node, uring or auto, got ${JSON.stringify(backendText)}`);
+  }
 
   return {
     help: false,
@@ -197,6 +204,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     admin,
     drainDelay,
     tls,
+    backend: backendText,
   };
 }
 

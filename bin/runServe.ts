@@ -57,6 +57,7 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
       host: command.host,
       port: command.port,
       scheduler: topology,
+      backend: command.backend,
       ...(command.proxyProtocol ? { proxyProtocol: { trusted: command.proxyTrusted } } : {}),
       ...(tls === undefined ? {} : { tls: tls.options }),
     });

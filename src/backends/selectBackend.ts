@@ -3,6 +3,15 @@ import { defaultBackend } from './defaultBackend.js';
 import { ErrorCode, RxloopError } from '../errors.js';
 import { describe } from '../validate.js';
 import { uringSupport } from './uring/uringSupport.js';
+import { uringBackend } from './uring/uringBackend.js';
+
+let sharedUring: Backend | undefined;
+
+/** One uring backend per thread, like the shared node backend. */
+function defaultUringBackend(): Backend {
+  sharedUring ??= uringBackend();
+  return sharedUring;
+}
 
 /**
  * A backend, or the name of one: `'node'` (libuv), `'uring'` (io_uring, Linux) or `'auto'` (the best one that
@@ -20,8 +29,10 @@ export type BackendChoice = 'auto' | 'node' | 'uring' | Backend;
 
 /**
  * Resolves a {@link BackendChoice}: a backend is returned as it is; `'node'` is the shared node backend
- * ({@link defaultBackend}); `'auto'` is the best backend that works here (the node backend until the io_uring
- * backend lands); `'uring'` fails with `ERR_UNSUPPORTED` until then.
+ * ({@link defaultBackend}); `'uring'` is this thread's io_uring backend ({@link uringBackend}), and fails with
+ * `ERR_UNSUPPORTED` where io_uring cannot run; `'auto'` is the node backend in this release: the uring backend
+ * passes the contract suite and the example tests, but is not yet the default (see docs/backends.md), so it is
+ * picked only by name.
  *
  * ## Example
  * ```ts
@@ -45,8 +56,10 @@ export function selectBackend(choice: BackendChoice = 'auto'): Backend {
       return defaultBackend();
     case 'uring': {
       const support = uringSupport();
-      const here = support.available ? 'io_uring itself works here (see uringSupport())' : `io_uring cannot run here either: ${support.reason}`;
-      throw new RxloopError(ErrorCode.UNSUPPORTED, `expected the 'uring' backend, but this release of rxloop has no io_uring backend yet (${here}); use 'node' or 'auto'`);
+      if (!support.available) {
+        throw new RxloopError(ErrorCode.UNSUPPORTED, `expected the 'uring' backend to run here, but ${support.reason ?? 'io_uring is unavailable'}; use 'node' or 'auto'`);
+      }
+      return defaultUringBackend();
     }
     default:
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected a backend or 'auto', 'node' or 'uring', got ${describe(choice)}`);

@@ -14,7 +14,7 @@ test("selectBackend: a backend as it is, 'node' and 'auto' as the shared node ba
   assert.is(selectBackend().name, 'node');
 });
 
-test("selectBackend: 'uring' fails with ERR_UNSUPPORTED until the io_uring backend exists; a bad name with ERR_INVALID_ARGUMENT", () => {
+test("selectBackend: 'uring' is this thread's io_uring backend (one per thread); a bad name fails with ERR_INVALID_ARGUMENT", () => {
   const failure = (choice: unknown): RxloopError => {
     try {
       selectBackend(choice as 'node');
@@ -24,9 +24,11 @@ test("selectBackend: 'uring' fails with ERR_UNSUPPORTED until the io_uring backe
     }
     throw assert.unreachable(`${String(choice)} was accepted`);
   };
-  assert.is(failure('uring').code, ErrorCode.UNSUPPORTED);
-  // The message says the backend is not in this release, and what io_uring offers here (uringSupport()).
-  assert.match(failure('uring').message, /no io_uring backend yet \(io_uring itself works here \(see uringSupport\(\)\)\); use 'node' or 'auto'/);
+  // The machines rxloop is tested on run io_uring (test/backends/uring/uringSupport.test.ts says so loudly).
+  const uring = selectBackend('uring');
+  assert.is(uring.name, 'uring');
+  assert.is(selectBackend('uring'), uring, 'one uring backend per thread');
+  assert.is(selectBackend('auto').name, 'node', "'auto' stays on node in this release");
   for (const bad of ['libuv', '', 42, null, { name: 'half a backend' }]) {
     assert.is(failure(bad).code, ErrorCode.INVALID_ARGUMENT);
     assert.match(failure(bad).message, /^expected a backend or 'auto', 'node' or 'uring', got /);

@@ -26,6 +26,7 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
       proxyTrusted: undefined,
       admin: undefined,
       drainDelay: 0,
+      backend: 'auto',
       tls: undefined,
     });
   }
@@ -66,6 +67,7 @@ test('every flag is read, in any order, with --flag value and --flag=value', () 
       proxyTrusted: undefined,
       admin: undefined,
       drainDelay: 0,
+      backend: 'auto',
       tls: undefined,
     },
   );

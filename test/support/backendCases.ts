@@ -1,4 +1,4 @@
-import { type Backend, embeddedBackend, nodeBackend } from '../../src/index.js';
+import { type Backend, embeddedBackend, nodeBackend, uringBackend, uringSupport } from '../../src/index.js';
 
 /** One backend the shared socket tests run on. */
 export interface BackendCase {
@@ -7,9 +7,16 @@ export interface BackendCase {
   make(): Backend;
 }
 
-/** The same tests run on both backends: real loopback sockets and the in-memory one. */
+/**
+ * Whether the io_uring backend runs in the shared tests: wherever it is available, and always under CI (where a
+ * missing ring then fails the tests, loudly, instead of dropping the cases).
+ */
+const withUring = uringSupport().available || process.env.CI !== undefined || process.env.RXLOOP_REQUIRE_URING === '1';
+
+/** The same tests run on every backend: real loopback sockets (libuv, io_uring) and the in-memory one. */
 export const backendCases: readonly BackendCase[] = [
   { name: 'node', make: () => nodeBackend() },
+  ...(withUring ? [{ name: 'uring', make: () => uringBackend() }] : []),
   { name: 'embedded', make: () => embeddedBackend() },
   {
     name: 'embedded (1-3 byte fragments)',

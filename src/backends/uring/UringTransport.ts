@@ -214,7 +214,9 @@ export class UringTransport implements Transport, RingOwner {
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.corked === 0 && this.sendSlot === 0) this.loop.scheduleFlush(this);
-    if (this.writableLength >= HIGH_WATER_MARK) {
+    // Writes leave at the end of the turn, so whether the kernel takes them is not known yet: a write is refused
+    // only once more than the high-water mark waits (one mark's worth may always be on its way).
+    if (this.writableLength > HIGH_WATER_MARK) {
       this.needDrain = true;
       return false;
     }

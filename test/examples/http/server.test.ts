@@ -47,14 +47,16 @@ test('curl and wrk are installed (the topology suites below drive them)', () => 
   requireProgram('wrk', 'wrk');
 });
 
-const topologies: ReadonlyArray<readonly [string, () => Topology]> = [
+const topologies: ReadonlyArray<readonly [string, () => Topology, ('uring' | undefined)?]> = [
   ['singleReactor()', () => singleReactor()],
+  // The io_uring backend under one reactor (CI's machines run io_uring; uringSupport.test.ts says so loudly).
+  ["singleReactor() with backend 'uring'", () => singleReactor(), 'uring'],
   ['pooledReactor({ workers: 2 })', () => pooledReactor({ workers: 2 })],
   ["multiReactor({ reactors: 2, accept: 'acceptor' })", () => multiReactor({ reactors: 2, accept: 'acceptor' })],
   ["multiReactor({ reactors: 2, accept: 'shared' })", () => multiReactor({ reactors: 2, accept: 'shared' })],
 ];
 
-for (const [name, topology] of topologies) {
+for (const [name, topology, backend] of topologies) {
   const it = suite(`HTTP server on ${name}`);
   let server: Server | undefined;
   let port = 0;
@@ -64,7 +66,7 @@ for (const [name, topology] of topologies) {
   it.before(async () => {
     process.env.RXLOOP_HTTP_HEADER_TIMEOUT = HEADER_TIMEOUT;
     process.env.RXLOOP_HTTP_IDLE_TIMEOUT = IDLE_TIMEOUT;
-    server = await serve(handlerModule, { host: '127.0.0.1', port: 0, scheduler: topology() });
+    server = await serve(handlerModule, { host: '127.0.0.1', port: 0, scheduler: topology(), ...(backend === undefined ? {} : { backend }) });
     assert.is(server.address.kind, 'inet');
     port = (server.address as { port: number }).port;
     url = `http://127.0.0.1:${port}`;

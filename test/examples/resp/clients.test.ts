@@ -51,6 +51,8 @@ const within = <T>(promise: Promise<T>, what: string, ms = 5000): Promise<T> =>
 const features = await nodeFeatures();
 const schedulers = [
   ['--scheduler', 'single'],
+  // The io_uring backend under one reactor (CI's machines run io_uring; uringSupport.test.ts says so loudly).
+  ['--scheduler', 'single', '--backend', 'uring'],
   ['--scheduler', 'pooled', '--workers', '1'],
   ['--scheduler', 'multi', '--reactors', '2'],
   // Sub-reactor threads, where this Node.js runs them (acceptor mode moves sockets: 24.20 on).
