@@ -35,7 +35,7 @@ export { nodeFeatures } from './backends/node/nodeFeatures.js';
 export type { NodeFeatures } from './backends/node/nodeFeatures.js';
 export { uringSupport } from './backends/uring/uringSupport.js';
 export { uringBackend } from './backends/uring/uringBackend.js';
-export type { UringBackendOptions } from './backends/uring/uringBackend.js';
+export type { UringBackend, UringBackendOptions } from './backends/uring/uringBackend.js';
 export { uringStats } from './backends/uring/UringLoop.js';
 export type { UringRingStats } from './backends/uring/UringLoop.js';
 export type { UringKernelProbe, UringOp, UringSupport } from './backends/uring/uringSupport.js';

@@ -31,7 +31,7 @@ export interface NativeRing {
   cancel(slot: number): number;
   abandon(slot: number): number;
   submit(): number;
-  stats(): UringRingStats;
+  stats(): Omit<UringRingStats, 'noBuffers'>;
   destroy(): void;
 }
 
@@ -67,6 +67,8 @@ export interface UringRingStats {
   readonly buffersInKernelUse: number;
   /** The `IORING_SETUP_*` flags the ring was made with. */
   readonly setupFlags: number;
+  /** Receives that ended because every provided buffer was out (ENOBUFS), each re-armed once buffers came back. */
+  readonly noBuffers: number;
 }
 
 /** Receives the completions of the requests it submitted. */
@@ -105,6 +107,8 @@ export class UringLoop {
   readonly ring: NativeRing;
   /** Whether the kernel took a multishot receive (6.0); single-shot buffer-select receives otherwise. */
   multishot = true;
+  /** Receives that ended with ENOBUFS. */
+  noBuffers = 0;
   private readonly meta: Int32Array;
   private readonly owners: (RingOwner | undefined)[] = [];
   private readonly kinds: number[] = [];
@@ -131,6 +135,11 @@ export class UringLoop {
       if (pin !== undefined) this.pins[slot] = pin;
     }
     return slot;
+  }
+
+  /** The ring's counters. */
+  stats(): UringRingStats {
+    return { ...this.ring.stats(), noBuffers: this.noBuffers };
   }
 
   /** Asks for `owner.batchEnd()` after the batch being dispatched. */
@@ -204,7 +213,7 @@ export function uringLoop(): UringLoop {
  * @returns the ring's counters
  */
 export function uringStats(): UringRingStats | undefined {
-  return shared?.ring.stats();
+  return shared?.stats();
 }
 
 const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, value]) => [value, name]));

@@ -346,7 +346,12 @@ export class UringTransport implements Transport, RingOwner {
       this.peerEnded();
       return;
     }
-    if (res === -ECANCELED || res === -ENOBUFS || res === -EINTR || res === -EAGAIN) return; // re-armed by pump
+    if (res === -ENOBUFS) {
+      // Every provided buffer is out: back-pressure, not an error. The batch gives them back; pump re-arms.
+      this.loop.noBuffers++;
+      return;
+    }
+    if (res === -ECANCELED || res === -EINTR || res === -EAGAIN) return; // re-armed by pump
     if (res === -EINVAL && this.loop.multishot) {
       // Multishot receives arrived in 6.0: fall back to one buffer-select receive at a time.
       this.loop.multishot = false;

@@ -5,7 +5,7 @@ import { ErrorCode, RxloopError } from '../../errors.js';
 import { nodeBackend } from '../node/nodeBackend.js';
 import { UringAcceptor } from './UringAcceptor.js';
 import { UringConnectAttempt } from './UringConnectAttempt.js';
-import { uringLoop } from './UringLoop.js';
+import { UringLoop, uringLoop, type UringRingStats } from './UringLoop.js';
 import { UringTransport } from './UringTransport.js';
 import { uringSupport } from './uringSupport.js';
 
@@ -24,6 +24,13 @@ import { uringSupport } from './uringSupport.js';
 export interface UringBackendOptions {
   /** The scheduler for timers (connect timeouts, and what the layers above schedule). Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * A ring of this backend's own, with these sizes, instead of the thread's shared one: `entries` submission
+   * queue entries (default 1024; the completion queue is four times that), `buffers` provided receive buffers (a
+   * power of two, default 1024) of `bufferSize` bytes (default 16384). Few small buffers show how exhaustion
+   * behaves: receives wait for buffers to come back, nothing fails.
+   */
+  readonly ring?: { readonly entries?: number; readonly buffers?: number; readonly bufferSize?: number };
 }
 
 /** Where the uring backend finds a `net.Socket`'s descriptor (Node keeps it on the handle). */
@@ -54,20 +61,22 @@ type SocketWithHandle = Socket & { _handle?: { fd?: number } | null };
  * }
  * ```
  *
- * @param options the scheduler
+ * @param options the scheduler, and the ring's sizes
  * @returns a backend named `'uring'`
  * @throws RxloopError `ERR_UNSUPPORTED` where io_uring cannot run here (the message says why)
  */
-export function uringBackend(options: UringBackendOptions = {}): Backend {
+export function uringBackend(options: UringBackendOptions = {}): UringBackend {
   const support = uringSupport();
   if (!support.available) {
     throw new RxloopError(ErrorCode.UNSUPPORTED, `expected io_uring to work here, but ${support.reason ?? 'it does not'}; use the node backend (or 'auto')`);
   }
-  const loop = uringLoop();
+  const ring = options.ring;
+  const loop = ring === undefined ? uringLoop() : new UringLoop(ring.entries, ring.buffers, ring.bufferSize);
   const scheduler = options.scheduler ?? asyncScheduler;
   const fallback = nodeBackend({ scheduler });
-  return {
+  const backend: UringBackend = {
     name: 'uring',
+    stats: () => loop.stats(),
     scheduler,
     endOfTurn: (callback) => process.nextTick(callback),
     listen: (spec, sink) => (spec.tls !== undefined ? fallback.listen(spec, sink) : new UringAcceptor(loop, spec, sink)),
@@ -86,4 +95,21 @@ export function uringBackend(options: UringBackendOptions = {}): Backend {
       return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
     },
   };
+  return backend;
+}
+
+/**
+ * The uring backend: a {@link Backend} whose ring can be asked for its counters.
+ *
+ * ## Example
+ * ```ts
+ * import { uringBackend, type UringBackend } from 'rxloop';
+ *
+ * const backend: UringBackend = uringBackend();
+ * console.log(backend.stats().buffersInKernelUse); // 0 when every receive buffer is back in the ring
+ * ```
+ */
+export interface UringBackend extends Backend {
+  /** The counters of this backend's ring. */
+  stats(): UringRingStats;
 }

@@ -1,0 +1,207 @@
+// The uring backend under faults, on real loopback sockets: a ring with few receive buffers (exhaustion is
+// back-pressure), a reader that stops for over a second, peers that reset mid-read and mid-write, and 10,000
+// connections at once. After each: every provided buffer is back in the ring and every descriptor is closed.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import * as net from 'node:net';
+import { ErrorCode, uringBackend, type RxloopError, type Transport, type UringBackend } from '../../../src/index.js';
+import type { SocketAddress } from '../../../src/backends/Backend.js';
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`expected ${what} within ${ms} ms`);
+    await sleep(5);
+  }
+}
+
+interface Served {
+  readonly transport: Transport;
+  readonly hash: ReturnType<typeof createHash>;
+  received: number;
+  ended: boolean;
+  closed: boolean;
+  error: RxloopError | undefined;
+}
+
+/** Listens on the backend; each accepted transport hashes what it reads (completion mode) and is kept. */
+async function server(backend: UringBackend, reading = true): Promise<{ port: number; served: Served[]; close(): void }> {
+  const served: Served[] = [];
+  let close = () => {};
+  const port = await new Promise<number>((resolve, reject) => {
+    const acceptor = backend.listen({ host: '127.0.0.1', port: 0 }, {
+      listening: (address: SocketAddress) => resolve(address.kind === 'inet' ? address.port : 0),
+      accepted(transport) {
+        const entry: Served = { transport, hash: createHash('sha256'), received: 0, ended: false, closed: false, error: undefined };
+        served.push(entry);
+        transport.attach({
+          readable: () => {},
+          completed(chunks) {
+            for (const chunk of chunks) {
+              entry.hash.update(chunk);
+              entry.received += chunk.length;
+            }
+          },
+          writable: () => {},
+          ended: () => {
+            entry.ended = true;
+            transport.close();
+          },
+          closed: (error) => {
+            entry.closed = true;
+            entry.error = error;
+          },
+        });
+        transport.setReadMode('completion');
+        transport.setReading(reading);
+      },
+      failed: reject,
+    });
+    close = () => acceptor.close();
+  });
+  return { port, served, close };
+}
+
+function payload(size: number, seed: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    bytes[i] = x >>> 16;
+  }
+  return bytes;
+}
+
+test('ring exhaustion is back-pressure: 4 buffers of 1 KiB, 20 peers sending 256 KiB each at once; every byte arrives in order, buffers come home', async () => {
+  const fdsBefore = openFds();
+  const backend = uringBackend({ ring: { entries: 64, buffers: 4, bufferSize: 1024 } });
+  const { port, served, close } = await server(backend);
+  const sent = Array.from({ length: 20 }, (_, i) => payload(256 * 1024, i + 1));
+  const clients = sent.map((bytes) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(bytes));
+    socket.on('error', () => {});
+    return socket;
+  });
+  await until(() => served.length === 20 && served.every((entry) => entry.closed), 'every connection read to its end and closed');
+  const expected = new Set(sent.map((bytes) => createHash('sha256').update(bytes).digest('hex')));
+  for (const entry of served) {
+    assert.is(entry.received, 256 * 1024);
+    assert.is(entry.error, undefined);
+    assert.ok(expected.has(entry.hash.digest('hex')), 'the bytes arrived whole and in order');
+  }
+  const stats = backend.stats();
+  assert.ok(stats.noBuffers > 0, `expected the 4 buffers to run out (ENOBUFS), got ${JSON.stringify(stats)}`);
+  assert.is(stats.buffersInKernelUse, 0, 'every provided buffer is back in the ring');
+  close();
+  for (const socket of clients) socket.destroy();
+  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+});
+
+test('a reader that stops for 1.5 s: the peer backs up, the server holds at most its read-ahead, then every byte arrives', async () => {
+  const backend = uringBackend();
+  const { port, served, close } = await server(backend, false);
+  const bytes = payload(8 * 1024 * 1024, 99);
+  const socket = net.connect(port, '127.0.0.1', () => socket.end(bytes));
+  socket.on('error', () => {});
+  await until(() => served.length === 1, 'the connection');
+  await sleep(1500);
+  const entry = served[0]!;
+  assert.is(entry.received, 0, 'nothing delivered while reading is off');
+  assert.ok(entry.transport.readableLength <= 256 * 1024, `the server holds ${entry.transport.readableLength} bytes while stopped`);
+  assert.ok(socket.writableLength > 0, 'the peer is backed up');
+  entry.transport.setReading(true);
+  await until(() => entry.closed, 'the whole payload and its end');
+  assert.is(entry.received, bytes.length);
+  assert.is(entry.hash.digest('hex'), createHash('sha256').update(bytes).digest('hex'));
+  assert.is(backend.stats().buffersInKernelUse, 0);
+  close();
+});
+
+test('a peer that resets mid-read costs its own connection: closed with ERR_CONNECTION_RESET (or an end), others go on', async () => {
+  const fdsBefore = openFds();
+  const backend = uringBackend();
+  const { port, served, close } = await server(backend);
+  const victim = net.connect(port, '127.0.0.1');
+  victim.on('error', () => {});
+  const bystander = net.connect(port, '127.0.0.1');
+  await until(() => served.length === 2, 'both connections');
+  victim.write(payload(64 * 1024, 5));
+  await until(() => served.some((entry) => entry.received === 64 * 1024), 'the victim\'s bytes');
+  victim.resetAndDestroy();
+  const hurt = served.find((entry) => entry.received === 64 * 1024)!;
+  await until(() => hurt.closed, 'the reset connection closed');
+  assert.ok(hurt.error === undefined ? hurt.ended : hurt.error.code === ErrorCode.CONNECTION_RESET, `closed with ${hurt.error?.code}`);
+  const other = served.find((entry) => entry !== hurt)!;
+  bystander.end('still here');
+  await until(() => other.closed, 'the bystander served to its end');
+  assert.is(other.received, 'still here'.length);
+  close();
+  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+});
+
+test('a peer that resets while the server writes to it: the send fails with ERR_CONNECTION_RESET, queued bytes go, nothing leaks', async () => {
+  const fdsBefore = openFds();
+  const backend = uringBackend();
+  const { port, served, close } = await server(backend);
+  const peer = net.connect(port, '127.0.0.1');
+  peer.on('error', () => {});
+  peer.pause();
+  await until(() => served.length === 1, 'the connection');
+  const entry = served[0]!;
+  const chunk = Buffer.alloc(256 * 1024, 3);
+  for (let i = 0; i < 32; i++) entry.transport.write(chunk);
+  await until(() => entry.transport.bytesWritten > 0, 'some bytes sent');
+  await sleep(50);
+  assert.ok(entry.transport.writableLength > 0, 'writes back up behind a peer that does not read');
+  peer.resetAndDestroy();
+  await until(() => entry.closed, 'the writer closed');
+  assert.is(entry.error?.code, ErrorCode.CONNECTION_RESET);
+  close();
+  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+});
+
+test('10,000 connections at once (clients in another process): each is served, then all close and every descriptor goes', async () => {
+  const fdsBefore = openFds();
+  const backend = uringBackend();
+  const { port, served, close } = await server(backend);
+  const count = 10_000;
+  const script = `
+    const net = require('node:net');
+    let done = 0, failed = 0;
+    const sockets = [];
+    for (let i = 0; i < ${count}; i++) {
+      const s = net.connect(${port}, '127.0.0.1', () => s.write('hello'));
+      s.on('error', (e) => { failed++; console.error(e.code); });
+      sockets.push(s);
+    }
+    process.stdin.once('data', () => { for (const s of sockets) s.end(); });
+    process.stdin.on('end', () => process.exit(0));
+    setInterval(() => { const up = sockets.filter((s) => s.readyState === 'open').length; if (up === ${count}) { console.log('all open'); } }, 200).unref();
+  `;
+  // The clients' process needs its own 10,000 descriptors: Node raises its soft limit to the hard one at start.
+  const clients = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let errors = '';
+  clients.stderr.setEncoding('utf8').on('data', (text: string) => (errors += text));
+  try {
+    await until(() => served.length === count || errors.length > 0, `${count} accepted connections (${served.length} so far) ${errors.slice(0, 200)}`, 60_000);
+    assert.is(errors, '', 'the clients connected without errors');
+    await until(() => served.every((entry) => entry.received === 5), 'a message from each', 60_000);
+    clients.stdin.write('end\n');
+    await until(() => served.every((entry) => entry.closed), 'every connection closed', 60_000);
+    assert.ok(served.every((entry) => entry.error === undefined && entry.ended));
+  } finally {
+    clients.stdin.end();
+    clients.kill();
+  }
+  close();
+  assert.is(backend.stats().buffersInKernelUse, 0);
+  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+});
+
+test.run();
