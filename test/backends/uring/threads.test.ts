@@ -1,0 +1,63 @@
+// One ring per thread: the addon is context-aware, so a worker thread makes its own ring, serves with it, and
+// when the thread ends its ring and every socket the ring still knows are closed.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync } from 'node:fs';
+import * as net from 'node:net';
+import { Worker } from 'node:worker_threads';
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+const index = new URL('../../../src/index.js', import.meta.url).href;
+
+test('a worker thread serves on a uring backend of its own; when it exits, its ring and sockets are closed', async () => {
+  const before = openFds();
+  const worker = new Worker(`
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(index)}).then(({ uringBackend }) => {
+      const backend = uringBackend();
+      backend.listen({ host: '127.0.0.1', port: 0 }, {
+        listening: (address) => parentPort.postMessage(address.port),
+        accepted(transport) {
+          transport.attach({
+            readable() {},
+            completed: (chunks) => chunks.forEach((chunk) => transport.write(chunk)),
+            writable() {},
+            ended: () => transport.end(),
+            closed() {},
+          });
+          transport.setReadMode('completion');
+          transport.setReading(true);
+        },
+        failed: (error) => { throw error; },
+      });
+    });
+  `, { eval: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const echoed = await new Promise<string>((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end('ping from the main thread'));
+    let text = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.is(echoed, 'ping from the main thread');
+  // A connection still open when the thread goes: the ring's teardown closes it, and the listening socket.
+  const lingering = net.connect(port, '127.0.0.1');
+  const closedByTeardown = new Promise<void>((resolve) => lingering.once('close', () => resolve()));
+  lingering.on('error', () => {});
+  await new Promise((resolve) => lingering.once('connect', resolve));
+  await worker.terminate();
+  await closedByTeardown;
+  const refused = await new Promise<string>((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => resolve('connected'));
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+  });
+  assert.is(refused, 'ECONNREFUSED', 'the listening socket closed with its thread');
+  for (let i = 0; i < 200 && openFds() > before + 1; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(openFds() <= before + 1, `descriptors back to ${before} (now ${openFds()})`);
+});
+
+test.run();
