@@ -43,8 +43,8 @@ Options:
                              HAProxy's send-proxy-v2 sends): the client's address replaces the balancer's
   --proxy-trusted LIST       balancers allowed to send one, comma-separated addresses or CIDR ranges
                              (default: any); connections from elsewhere are closed
-  --backend NAME             node (libuv), uring (io_uring, Linux) or auto (default; node in this
-                             release); TLS and UDP stay on node under uring
+  --backend NAME             node (libuv), uring (io_uring, Linux) or auto (default: uring where
+                             io_uring runs, node elsewhere); TLS and UDP stay on node under uring
   --admin HOST:PORT          serve /metrics (Prometheus), /healthz, /readyz and a live dashboard at /
   --drain-delay MS           on SIGINT/SIGTERM, fail /readyz for this long before the server stops
                              accepting, so balancers move away first (default 0)

@@ -30,9 +30,8 @@ export type BackendChoice = 'auto' | 'node' | 'uring' | Backend;
 /**
  * Resolves a {@link BackendChoice}: a backend is returned as it is; `'node'` is the shared node backend
  * ({@link defaultBackend}); `'uring'` is this thread's io_uring backend ({@link uringBackend}), and fails with
- * `ERR_UNSUPPORTED` where io_uring cannot run; `'auto'` is the node backend in this release: the uring backend
- * passes the contract suite and the example tests, but is not yet the default (see docs/backends.md), so it is
- * picked only by name.
+ * `ERR_UNSUPPORTED` where io_uring cannot run; `'auto'` is the uring backend where io_uring runs
+ * ({@link uringSupport}) and the node backend elsewhere.
  *
  * ## Example
  * ```ts
@@ -52,8 +51,9 @@ export function selectBackend(choice: BackendChoice = 'auto'): Backend {
   if (typeof choice === 'object' && choice !== null && typeof choice.listen === 'function') return choice;
   switch (choice) {
     case 'node':
-    case 'auto':
       return defaultBackend();
+    case 'auto':
+      return uringSupport().available ? defaultUringBackend() : defaultBackend();
     case 'uring': {
       const support = uringSupport();
       if (!support.available) {

@@ -5,13 +5,11 @@ import { embeddedBackend } from '../../src/backends/embedded/embedded.js';
 import { selectBackend } from '../../src/backends/selectBackend.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 
-test("selectBackend: a backend as it is, 'node' and 'auto' as the shared node backend", () => {
+test("selectBackend: a backend as it is, 'node' as the shared node backend", () => {
   const embedded = embeddedBackend();
   assert.is(selectBackend(embedded), embedded);
   assert.is(selectBackend('node'), defaultBackend());
   assert.is(selectBackend('node').name, 'node');
-  assert.is(selectBackend('auto').name, 'node');
-  assert.is(selectBackend().name, 'node');
 });
 
 test("selectBackend: 'uring' is this thread's io_uring backend (one per thread); a bad name fails with ERR_INVALID_ARGUMENT", () => {
@@ -28,7 +26,8 @@ test("selectBackend: 'uring' is this thread's io_uring backend (one per thread);
   const uring = selectBackend('uring');
   assert.is(uring.name, 'uring');
   assert.is(selectBackend('uring'), uring, 'one uring backend per thread');
-  assert.is(selectBackend('auto').name, 'node', "'auto' stays on node in this release");
+  assert.is(selectBackend('auto'), uring, "'auto' picks uring where io_uring runs");
+  assert.is(selectBackend(), uring, "the default choice is 'auto'");
   for (const bad of ['libuv', '', 42, null, { name: 'half a backend' }]) {
     assert.is(failure(bad).code, ErrorCode.INVALID_ARGUMENT);
     assert.match(failure(bad).message, /^expected a backend or 'auto', 'node' or 'uring', got /);

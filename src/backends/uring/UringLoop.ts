@@ -137,6 +137,15 @@ export class UringLoop {
     return slot;
   }
 
+  /** Closes the ring: every request ends, and the sockets it still knows are closed. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ring.destroy();
+  }
+
+  private closed = false;
+
   /** The ring's counters. */
   stats(): UringRingStats {
     return { ...this.ring.stats(), noBuffers: this.noBuffers };

@@ -77,6 +77,9 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
   const backend: UringBackend = {
     name: 'uring',
     stats: () => loop.stats(),
+    close: () => {
+      if (ring !== undefined) loop.close();
+    },
     scheduler,
     endOfTurn: (callback) => process.nextTick(callback),
     listen: (spec, sink) => (spec.tls !== undefined ? fallback.listen(spec, sink) : new UringAcceptor(loop, spec, sink)),
@@ -112,4 +115,9 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
 export interface UringBackend extends Backend {
   /** The counters of this backend's ring. */
   stats(): UringRingStats;
+  /**
+   * Closes a ring of the backend's own (made with the `ring` option), with the sockets it still has; does
+   * nothing for the thread's shared ring, which lives as long as its thread.
+   */
+  close(): void;
 }
