@@ -157,6 +157,12 @@ void Ring::close(void (*done)(void*), void* context) {
     return;
   }
   // Sockets first (their requests end with the ring), then the ring, whose teardown cancels what is left.
+  // A close asked for in this turn may still sit in the submission queue, where the kernel would never see
+  // it: those descriptors are closed here. Nothing else queued is submitted (its buffers go with JavaScript).
+  for (unsigned at = loadAcquire(sqHead_); at != sqLocalTail_; at++) {
+    const io_uring_sqe* entry = &sqes_[sqArray_[at & sqMask_]];
+    if (entry->opcode == IORING_OP_CLOSE && entry->fd >= 0) ::close(entry->fd);
+  }
   for (int fd : fds_) ::close(fd);
   fds_.clear();
   uv_poll_stop(&poll_);

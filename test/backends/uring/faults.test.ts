@@ -5,12 +5,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
 import * as net from 'node:net';
 import { ErrorCode, uringBackend, type RxloopError, type Transport, type UringBackend } from '../../../src/index.js';
 import type { SocketAddress } from '../../../src/backends/Backend.js';
+import { openSockets } from '../../support/descriptors.js';
 
-const openFds = (): number => readdirSync('/proc/self/fd').length;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
@@ -79,7 +78,7 @@ function payload(size: number, seed: number): Buffer {
 }
 
 test('ring exhaustion is back-pressure: 4 buffers of 1 KiB, 20 peers sending 256 KiB each at once; every byte arrives in order, buffers come home', async () => {
-  const fdsBefore = openFds();
+  const socketsBefore = openSockets();
   const backend = uringBackend({ ring: { entries: 64, buffers: 4, bufferSize: 1024 } });
   const { port, served, close } = await server(backend);
   const sent = Array.from({ length: 20 }, (_, i) => payload(256 * 1024, i + 1));
@@ -102,7 +101,7 @@ test('ring exhaustion is back-pressure: 4 buffers of 1 KiB, 20 peers sending 256
   for (const socket of clients) socket.destroy();
   // The ring of its own goes with the backend: its descriptor too.
   backend.close();
-  await until(() => openFds() <= fdsBefore, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => openSockets() <= socketsBefore, `sockets and rings back to ${socketsBefore} (now ${openSockets()})`);
 });
 
 test('a reader that stops for 1.5 s: the peer backs up, the server holds at most its read-ahead, then every byte arrives', async () => {
@@ -126,7 +125,7 @@ test('a reader that stops for 1.5 s: the peer backs up, the server holds at most
 });
 
 test('a peer that resets mid-read costs its own connection: closed with ERR_CONNECTION_RESET (or an end), others go on', async () => {
-  const fdsBefore = openFds();
+  const socketsBefore = openSockets();
   const backend = uringBackend();
   const { port, served, close } = await server(backend);
   const victim = net.connect(port, '127.0.0.1');
@@ -144,11 +143,11 @@ test('a peer that resets mid-read costs its own connection: closed with ERR_CONN
   await until(() => other.closed, 'the bystander served to its end');
   assert.is(other.received, 'still here'.length);
   close();
-  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => openSockets() <= socketsBefore + 1, `sockets and rings back to ${socketsBefore} (now ${openSockets()})`);
 });
 
 test('a peer that resets while the server writes to it: the send fails with ERR_CONNECTION_RESET, queued bytes go, nothing leaks', async () => {
-  const fdsBefore = openFds();
+  const socketsBefore = openSockets();
   const backend = uringBackend();
   const { port, served, close } = await server(backend);
   const peer = net.connect(port, '127.0.0.1');
@@ -165,11 +164,11 @@ test('a peer that resets while the server writes to it: the send fails with ERR_
   await until(() => entry.closed, 'the writer closed');
   assert.is(entry.error?.code, ErrorCode.CONNECTION_RESET);
   close();
-  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => openSockets() <= socketsBefore + 1, `sockets and rings back to ${socketsBefore} (now ${openSockets()})`);
 });
 
 test('10,000 connections at once (clients in another process): each is served, then all close and every descriptor goes', async () => {
-  const fdsBefore = openFds();
+  const socketsBefore = openSockets();
   const backend = uringBackend();
   const { port, served, close } = await server(backend);
   const count = 10_000;
@@ -203,7 +202,7 @@ test('10,000 connections at once (clients in another process): each is served, t
   }
   close();
   assert.is(backend.stats().buffersInKernelUse, 0);
-  await until(() => openFds() <= fdsBefore + 1, `descriptors back to ${fdsBefore} (now ${openFds()})`);
+  await until(() => openSockets() <= socketsBefore + 1, `sockets and rings back to ${socketsBefore} (now ${openSockets()})`);
 });
 
 test.run();
