@@ -1,0 +1,105 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHaproxy, type Haproxy } from '../support/haproxy.js';
+import { freePort, startServe, until, within, type RxloopServe } from '../support/spawned.js';
+import { makeTestHosts, namespaceExists, type TestHosts } from '../support/testHosts.js';
+
+// Issue 16, behind a balancer: two `rxloop serve resp --proxy-protocol` processes, each on a test host of its
+// own (a network namespace joined by a veth pair), behind a real HAProxy in mode tcp with send-proxy-v2. Every
+// client's CLIENT INFO must name the client's own address and port (what its socket's local end is), not
+// HAProxy's, and the clients must have been spread over both servers.
+
+/** The HAProxy sections of this test, as docs/deployment.md shows them. */
+function tcpConfig(front: number, servers: readonly { readonly address: string; readonly port: number }[]): string {
+  return `defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  timeout check 2s
+
+frontend resp
+  bind 127.0.0.1:${front}
+  default_backend resp_servers
+
+backend resp_servers
+  balance roundrobin
+  # send-proxy-v2: a PROXY v2 header with the client's address starts every connection; check-send-proxy: the
+  # health checks send one too (a LOCAL header), as a server started with --proxy-protocol requires.
+${servers.map((s, i) => `  server s${i} ${s.address}:${s.port} send-proxy-v2 check check-send-proxy inter 200ms rise 1 fall 2`).join('\n')}
+`;
+}
+
+/** One RESP bulk reply to `CLIENT INFO`, sent on a fresh connection that stays open until the test ends. */
+async function clientInfo(port: number, sockets: Socket[]): Promise<{ socket: Socket; info: string }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  sockets.push(socket);
+  await new Promise<void>((connected, failed) => socket.once('connect', connected).once('error', failed));
+  socket.write('CLIENT INFO\r\n');
+  let text = '';
+  const info = await new Promise<string>((answered, failed) => {
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+      const head = /^\$(\d+)\r\n/.exec(text);
+      if (head !== null && Buffer.byteLength(text) >= head[0].length + Number(head[1]) + 2) answered(text.slice(head[0].length, head[0].length + Number(head[1])));
+      else if (text.startsWith('-')) failed(new Error(`CLIENT INFO failed: ${text}`));
+    });
+    socket.once('close', () => failed(new Error(`closed before the reply to CLIENT INFO (got ${JSON.stringify(text)})`)));
+    socket.once('error', failed);
+  });
+  return { socket, info };
+}
+
+test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own address and port (CLIENT INFO addr=)', async () => {
+  let hosts: TestHosts | undefined;
+  const servers: RxloopServe[] = [];
+  const sockets: Socket[] = [];
+  let haproxy: Haproxy | undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'rxloop-haproxy-tcp-'));
+  try {
+    await within(45_000, 'the HAProxy tcp test', (async () => {
+      hosts = makeTestHosts(2);
+      for (const host of hosts.hosts) {
+        servers.push(await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]));
+      }
+      const backends = servers.map((server, i) => ({ address: hosts!.hosts[i]!.address, port: server.port }));
+      const front = await freePort();
+      haproxy = await startHaproxy(dir, tcpConfig(front, backends));
+      await until('both servers UP in HAProxy', async () => {
+        const states = await haproxy!.serverStates();
+        return [...states.values()].filter((state) => state === 'UP').length === 2 ? states : undefined;
+      });
+
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 6; i++) {
+        const { socket, info } = await clientInfo(front, sockets);
+        const addr = / addr=(\S+) /.exec(info)?.[1];
+        const laddr = / laddr=(\S+) /.exec(info)?.[1];
+        assert.is(addr, `${socket.localAddress}:${socket.localPort}`, `client ${i}: the server names this client (${info})`);
+        assert.ok(laddr !== undefined, info);
+        seen.set(laddr!, (seen.get(laddr!) ?? 0) + 1);
+      }
+      // laddr= is each server's own end: HAProxy's roundrobin put three clients on each.
+      assert.equal([...seen.keys()].sort(), backends.map((b) => `${b.address}:${b.port}`).sort());
+      assert.equal([...seen.values()], [3, 3]);
+      if (hosts.isolated) {
+        // The servers' only addresses are on their own veth ends, so HAProxy reached them over the test hosts.
+        assert.not.ok(backends.some((b) => b.address.startsWith('127.')), 'servers on their test hosts');
+      }
+    })());
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await haproxy?.kill();
+    for (const server of servers) await server.kill();
+    const namespaces = hosts?.hosts.map((host) => host.namespace).filter((name) => name !== undefined) ?? [];
+    hosts?.remove();
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of namespaces) assert.not.ok(namespaceExists(name), `namespace ${name} removed`);
+  }
+});
+
+test.run();
