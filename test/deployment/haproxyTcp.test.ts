@@ -1,12 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startHaproxy, type Haproxy } from '../support/haproxy.js';
-import { freePort, startServe, until, within, type RxloopServe } from '../support/spawned.js';
-import { makeTestHosts, namespaceExists, type TestHosts } from '../support/testHosts.js';
+import { withDeployment } from '../support/deployment.js';
+import { startHaproxy } from '../support/haproxy.js';
+import { freePort, startServe, until, type RxloopServe } from '../support/spawned.js';
 
 // Issue 16, behind a balancer: two `rxloop serve resp --proxy-protocol` processes, each on a test host of its
 // own (a network namespace joined by a veth pair), behind a real HAProxy in mode tcp with send-proxy-v2. Every
@@ -55,51 +52,40 @@ async function clientInfo(port: number, sockets: Socket[]): Promise<{ socket: So
 }
 
 test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own address and port (CLIENT INFO addr=)', async () => {
-  let hosts: TestHosts | undefined;
-  const servers: RxloopServe[] = [];
-  const sockets: Socket[] = [];
-  let haproxy: Haproxy | undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'rxloop-haproxy-tcp-'));
-  try {
-    await within(45_000, 'the HAProxy tcp test', (async () => {
-      hosts = makeTestHosts(2);
-      for (const host of hosts.hosts) {
-        servers.push(await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]));
-      }
-      const backends = servers.map((server, i) => ({ address: hosts!.hosts[i]!.address, port: server.port }));
-      const front = await freePort();
-      haproxy = await startHaproxy(dir, tcpConfig(front, backends));
-      await until('both servers UP in HAProxy', async () => {
-        const states = await haproxy!.serverStates();
-        return [...states.values()].filter((state) => state === 'UP').length === 2 ? states : undefined;
-      });
+  await withDeployment('the HAProxy tcp test', 2, 45_000, async ({ hosts, dir, defer }) => {
+    const servers: RxloopServe[] = [];
+    const sockets: Socket[] = [];
+    defer(() => Promise.all(servers.map((server) => server.kill())));
+    defer(() => sockets.forEach((socket) => socket.destroy()));
+    for (const host of hosts.hosts) {
+      servers.push(await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]));
+    }
+    const backends = servers.map((server, i) => ({ address: hosts.hosts[i]!.address, port: server.port }));
+    const front = await freePort();
+    const haproxy = await startHaproxy(dir, tcpConfig(front, backends));
+    defer(() => haproxy.kill());
+    await until('both servers UP in HAProxy', async () => {
+      const states = await haproxy.serverStates();
+      return [...states.values()].filter((state) => state === 'UP').length === 2 ? states : undefined;
+    });
 
-      const seen = new Map<string, number>();
-      for (let i = 0; i < 6; i++) {
-        const { socket, info } = await clientInfo(front, sockets);
-        const addr = / addr=(\S+) /.exec(info)?.[1];
-        const laddr = / laddr=(\S+) /.exec(info)?.[1];
-        assert.is(addr, `${socket.localAddress}:${socket.localPort}`, `client ${i}: the server names this client (${info})`);
-        assert.ok(laddr !== undefined, info);
-        seen.set(laddr!, (seen.get(laddr!) ?? 0) + 1);
-      }
-      // laddr= is each server's own end: HAProxy's roundrobin put three clients on each.
-      assert.equal([...seen.keys()].sort(), backends.map((b) => `${b.address}:${b.port}`).sort());
-      assert.equal([...seen.values()], [3, 3]);
-      if (hosts.isolated) {
-        // The servers' only addresses are on their own veth ends, so HAProxy reached them over the test hosts.
-        assert.not.ok(backends.some((b) => b.address.startsWith('127.')), 'servers on their test hosts');
-      }
-    })());
-  } finally {
-    for (const socket of sockets) socket.destroy();
-    await haproxy?.kill();
-    for (const server of servers) await server.kill();
-    const namespaces = hosts?.hosts.map((host) => host.namespace).filter((name) => name !== undefined) ?? [];
-    hosts?.remove();
-    rmSync(dir, { recursive: true, force: true });
-    for (const name of namespaces) assert.not.ok(namespaceExists(name), `namespace ${name} removed`);
-  }
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 6; i++) {
+      const { socket, info } = await clientInfo(front, sockets);
+      const addr = / addr=(\S+) /.exec(info)?.[1];
+      const laddr = / laddr=(\S+) /.exec(info)?.[1];
+      assert.is(addr, `${socket.localAddress}:${socket.localPort}`, `client ${i}: the server names this client (${info})`);
+      assert.ok(laddr !== undefined, info);
+      seen.set(laddr!, (seen.get(laddr!) ?? 0) + 1);
+    }
+    // laddr= is each server's own end: HAProxy's roundrobin put three clients on each.
+    assert.equal([...seen.keys()].sort(), backends.map((b) => `${b.address}:${b.port}`).sort());
+    assert.equal([...seen.values()], [3, 3]);
+    if (hosts.isolated) {
+      // The servers' only addresses are on their own veth ends, so HAProxy reached them over the test hosts.
+      assert.not.ok(backends.some((b) => b.address.startsWith('127.')), 'servers on their test hosts');
+    }
+  });
 });
 
 test.run();
