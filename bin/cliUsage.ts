@@ -37,6 +37,8 @@ Options:
   --accept A                 multi-reactor accepting: acceptor (default) | shared
   --threads                  sub-reactors as worker threads, not processes (acceptor: Node 24.20+; shared: 22.12+)
   --target HOST:PORT         where the proxy forwards (or RXLOOP_PROXY_TARGET)
+  --send-proxy-v2            the proxy starts each target connection with a PROXY v2 header naming
+                             the client (as HAProxy's send-proxy-v2), for a target run with --proxy-protocol
   --wiretap                  hex-dump the traffic to stderr (as RXLOOP_WIRETAP=1)
   --deadline MS              how long a graceful stop waits for connections (default 5000)
   --proxy-protocol           every connection starts with a PROXY protocol header (v1 or v2, as
@@ -63,6 +65,7 @@ exits at once. SIGHUP reloads the TLS certificates; SIGUSR2 prints stats.
   rxloop serve ./dist/handler.js --port 9000 --scheduler multi
   rxloop serve echo --scheduler multi --reactors 4 --accept shared
   rxloop serve proxy --port 7001 --target 127.0.0.1:6380 --wiretap
+  rxloop serve proxy --port 7001 --target 127.0.0.1:6380 --send-proxy-v2
   rxloop serve http --host 0.0.0.0 --port 8080 --admin 127.0.0.1:9090 --drain-delay 2000
   rxloop serve http --port 8443 --tls-cert cert.pem --tls-key key.pem --alpn http/1.1
 `,

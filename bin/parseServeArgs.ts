@@ -28,6 +28,8 @@ export interface ServeCommand {
   readonly threads: boolean;
   /** The proxy's target as given (`HOST:PORT`), from `--target` or `RXLOOP_PROXY_TARGET`. */
   readonly target: string | undefined;
+  /** `--send-proxy-v2`: the proxy starts every target connection with a PROXY v2 header naming the client. */
+  readonly sendProxy: boolean;
   readonly wiretap: boolean;
   readonly deadline: number;
   /** `--proxy-protocol`: every connection starts with a PROXY protocol header (v1 or v2). */
@@ -66,6 +68,7 @@ const options = {
   accept: { type: 'string' },
   threads: { type: 'boolean' },
   target: { type: 'string' },
+  'send-proxy-v2': { type: 'boolean' },
   wiretap: { type: 'boolean' },
   deadline: { type: 'string' },
   'proxy-protocol': { type: 'boolean' },
@@ -156,6 +159,9 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     }
   }
 
+  const sendProxy = values['send-proxy-v2'] === true;
+  if (sendProxy && name !== 'proxy') throw usage('--send-proxy-v2 goes with the proxy example');
+
   const proxyProtocol = values['proxy-protocol'] === true;
   const trustedText = text('proxy-trusted');
   if (trustedText !== undefined && !proxyProtocol) throw usage('--proxy-trusted goes with --proxy-protocol');
@@ -197,6 +203,7 @@ export function parseServeArgs(args: readonly string[], env: NodeJS.ProcessEnv):
     accept,
     threads,
     target,
+    sendProxy,
     wiretap: values['wiretap'] === true,
     deadline,
     proxyProtocol,

@@ -35,6 +35,7 @@ export async function runServe(command: ServeCommand, output: CliOutput): Promis
   // Set before `serve`: a multi-reactor's sub-reactor processes inherit the environment and import the
   // handler module themselves.
   if (command.target !== undefined) process.env['RXLOOP_PROXY_TARGET'] = command.target;
+  if (command.sendProxy) process.env['RXLOOP_PROXY_SEND_PROXY_V2'] = '1';
   if (command.wiretap) process.env['RXLOOP_WIRETAP'] = '1';
 
   // dist/bin/rxloop.js -> dist/examples/<name>/handler.js

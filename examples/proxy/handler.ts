@@ -7,11 +7,12 @@ import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { parseTarget } from './parseTarget.js';
 import { proxyHandler } from './proxyHandler.js';
 
-let configured: { readonly setting: string; readonly handler: (client: Connection) => Observable<never> } | undefined;
+let configured: { readonly setting: string; readonly sendProxyHeader: boolean; readonly handler: (client: Connection) => Observable<never> } | undefined;
 
 /**
  * Forwards the connection to `RXLOOP_PROXY_TARGET` (`HOST:PORT`), both ways, with backpressure; hex-dumps
- * the traffic when `RXLOOP_WIRETAP` is set. Errors with `ERR_INVALID_ARGUMENT` when the variable is missing
+ * the traffic when `RXLOOP_WIRETAP` is set; starts each target connection with a PROXY protocol v2 header
+ * naming the client when `RXLOOP_PROXY_SEND_PROXY_V2` is `1` (`rxloop serve proxy --send-proxy-v2`). Errors with `ERR_INVALID_ARGUMENT` when the variable is missing
  * or malformed.
  *
  * ## Example
@@ -33,8 +34,9 @@ export default function proxy(client: Connection): Observable<never> {
     throw new RxloopError(ErrorCode.INVALID_ARGUMENT,
       'the proxy handler expected RXLOOP_PROXY_TARGET=HOST:PORT in the environment, got nothing');
   }
-  if (configured === undefined || configured.setting !== setting) {
-    configured = { setting, handler: proxyHandler(parseTarget(setting)) };
+  const sendProxyHeader = process.env['RXLOOP_PROXY_SEND_PROXY_V2'] === '1';
+  if (configured === undefined || configured.setting !== setting || configured.sendProxyHeader !== sendProxyHeader) {
+    configured = { setting, sendProxyHeader, handler: proxyHandler({ ...parseTarget(setting), sendProxyHeader }) };
   }
   return configured.handler(client);
 }

@@ -2,6 +2,7 @@ import { Observable, type Subscription } from 'rxjs';
 import type { Connection } from '../../src/Connection.js';
 import { connect } from '../../src/connect.js';
 import type { ProxyTarget } from './parseTarget.js';
+import { proxyHeaderFor } from './proxyHeaderFor.js';
 import { splice } from './splice.js';
 
 /**
@@ -20,6 +21,12 @@ export interface ProxyHandlerOptions extends ProxyTarget {
   readonly connectTimeout?: number;
   /** Hex-dump both directions (default: as the `RXLOOP_WIRETAP` environment variable says). */
   readonly wiretap?: boolean;
+  /**
+   * Start every target connection with a PROXY protocol v2 header naming the client (see
+   * {@link proxyHeaderFor}), as HAProxy's `send-proxy-v2` does, for a target that reads one (`rxloop serve
+   * --proxy-protocol`, nginx's `proxy_protocol`, ...). Default false.
+   */
+  readonly sendProxyHeader?: boolean;
 }
 
 /**
@@ -27,6 +34,7 @@ export interface ProxyHandlerOptions extends ProxyTarget {
  * {@link splice}s the two, with backpressure, half-close and reset propagation in both directions. When the
  * target cannot be reached (refused, timed out, unknown host) the client is closed and the handler errors
  * with the connect error's code (`ERR_CONNECT_REFUSED`, ...), which the server reports as a handler error.
+ * With `sendProxyHeader`, the target first gets a PROXY v2 header with the client's address.
  *
  * ## Example
  * ```ts
@@ -38,13 +46,14 @@ export interface ProxyHandlerOptions extends ProxyTarget {
  * listen({ host: '127.0.0.1', port: 7001 }).pipe(handle((client) => proxy(client))).subscribe();
  * ```
  *
- * @param options the target, the connect timeout, whether to wiretap
+ * @param options the target, the connect timeout, whether to wiretap, whether to send a PROXY header
  * @returns a handler (as a handler module's default export, or per connection of `listen`)
  */
 export function proxyHandler(options: ProxyHandlerOptions): (client: Connection) => Observable<never> {
   const { host, port } = options;
   const timeout = options.connectTimeout ?? 10_000;
   const spliceOptions = options.wiretap === undefined ? {} : { wiretap: options.wiretap };
+  const sendProxyHeader = options.sendProxyHeader === true;
   return (client: Connection) =>
     new Observable<never>((subscriber) => {
       let splicing: Subscription | undefined;
@@ -52,6 +61,8 @@ export function proxyHandler(options: ProxyHandlerOptions): (client: Connection)
       // The target lives on the client's backend: the same loop in production, the same virtual network in tests.
       const connecting = connect({ host, port, timeout, backend: client.backend }).subscribe({
         next: (target) => {
+          // Written before the splice starts, so the header precedes every byte of the client's.
+          if (sendProxyHeader) target.write(proxyHeaderFor(client));
           splicing = splice(client, target, spliceOptions).subscribe(subscriber);
         },
         error: (error: unknown) => {

@@ -20,6 +20,7 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
       accept: undefined,
       threads: false,
       target: undefined,
+      sendProxy: false,
       wiretap: false,
       deadline: 5000,
       proxyProtocol: false,
@@ -33,6 +34,9 @@ test('defaults: host 127.0.0.1, the example\'s port, the single reactor, a 5 s d
   const proxy = parseServeArgs(['proxy', '--target', '10.0.0.1:6380'], {});
   assert.is(!proxy.help && proxy.port, 7001);
   assert.is(!proxy.help && proxy.target, '10.0.0.1:6380');
+  assert.is(!proxy.help && proxy.sendProxy, false);
+  const sending = parseServeArgs(['proxy', '--target', '10.0.0.1:6380', '--send-proxy-v2'], {});
+  assert.is(!sending.help && sending.sendProxy, true);
 });
 
 test('a path is the user\'s own handler module, resolved against the working directory, port 7000 by default', () => {
@@ -61,6 +65,7 @@ test('every flag is read, in any order, with --flag value and --flag=value', () 
       accept: 'shared',
       threads: true,
       target: undefined,
+      sendProxy: false,
       wiretap: true,
       deadline: 250,
       proxyProtocol: false,
@@ -127,6 +132,8 @@ test('every mistake is ERR_INVALID_ARGUMENT with a message naming the flag or wo
     [['echo', '--wiretap=yes'], /^--wiretap takes no value$/],
     [['echo', '--deadline', 'soon'], /^--deadline expected/],
     [['echo', '--target', '127.0.0.1:1'], /^--target goes with the proxy example$/],
+    [['resp', '--send-proxy-v2'], /^--send-proxy-v2 goes with the proxy example$/],
+    [['proxy', '--target', '127.0.0.1:1', '--send-proxy-v2=yes'], /^--send-proxy-v2 takes no value$/],
     [['proxy'], /expected --target HOST:PORT \(or RXLOOP_PROXY_TARGET\)$/],
     [['proxy'], /expected --target/, { RXLOOP_PROXY_TARGET: '' }],
     [['proxy', '--target', 'nowhere'], /^--target expected HOST:PORT .* got "nowhere"$/],

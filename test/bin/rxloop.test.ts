@@ -42,7 +42,7 @@ interface Running {
 
 function launch(args: readonly string[], env: NodeJS.ProcessEnv = {}, script = cli): { child: ChildProcess; exited: Promise<Exit>; out: { stdout: string; stderr: string } } {
   const child = spawn(process.execPath, [script, ...args], {
-    env: { ...process.env, RXLOOP_PROXY_TARGET: '', RXLOOP_WIRETAP: '', ...env },
+    env: { ...process.env, RXLOOP_PROXY_TARGET: '', RXLOOP_PROXY_SEND_PROXY_V2: '', RXLOOP_WIRETAP: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

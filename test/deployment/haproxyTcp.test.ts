@@ -88,4 +88,20 @@ test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own addr
   });
 });
 
+test('rxloop serve proxy --send-proxy-v2 in HAProxy\'s place: the RESP server on its test host names the client', async () => {
+  await withDeployment('the send-proxy-v2 test', 1, 30_000, async ({ hosts, defer }) => {
+    const host = hosts.hosts[0]!;
+    const sockets: Socket[] = [];
+    const resp = await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]);
+    defer(() => resp.kill());
+    const loopback = { ...host, namespace: undefined, command: (command: string, args: readonly string[]) => ({ command, args: [...args] }) };
+    const proxy = await startServe(loopback, ['proxy', '--port', '0', '--target', `${host.address}:${resp.port}`, '--send-proxy-v2']);
+    defer(() => proxy.kill());
+    defer(() => sockets.forEach((socket) => socket.destroy()));
+    const { socket, info } = await clientInfo(proxy.port, sockets);
+    assert.is(/ addr=(\S+) /.exec(info)?.[1], `${socket.localAddress}:${socket.localPort}`, info);
+    assert.is(/ laddr=(\S+) /.exec(info)?.[1], `${host.address}:${resp.port}`, info);
+  });
+});
+
 test.run();

@@ -13,6 +13,9 @@ import { serve } from '../../schedulers/serve.js';
 import type { Server } from '../../schedulers/Topology.js';
 import proxyModule from '../../examples/proxy/handler.js';
 import { parseTarget } from '../../examples/proxy/parseTarget.js';
+import { proxyHeaderFor } from '../../examples/proxy/proxyHeaderFor.js';
+import { encodeProxyHeader } from '../../operators/encodeProxyHeader.js';
+import type { SocketAddress } from '../../src/backends/Backend.js';
 import { proxyHandler } from '../../examples/proxy/proxyHandler.js';
 import { splice } from '../../examples/proxy/splice.js';
 import { openConnection } from '../support/sockets.js';
@@ -61,8 +64,8 @@ interface Proxy {
 }
 
 /** The proxy handler on an rxloop `listen`, so a test can watch its connections and handler errors. */
-async function startProxy(targetPort: number): Promise<Proxy> {
-  const proxy = proxyHandler({ host: '127.0.0.1', port: targetPort, connectTimeout: 2000 });
+async function startProxy(targetPort: number, options: { sendProxyHeader?: boolean } = {}): Promise<Proxy> {
+  const proxy = proxyHandler({ host: '127.0.0.1', port: targetPort, connectTimeout: 2000, ...options });
   const clients: Connection[] = [];
   const errors: unknown[] = [];
   const port = await new Promise<number>((resolve, reject) => {
@@ -427,6 +430,66 @@ test('clients that do not read, behind the proxy, cannot make the RESP target bu
   assert.ok(seen >= 10 * (value.length + 13), `ten replies arrived (${seen} bytes)`);
   assert.ok(head.startsWith(`$${value.length}\r\nvvvv`), JSON.stringify(head));
   assert.equal(proxy.errors, []);
+});
+
+// Issue 16: the proxy can speak for its clients to a target behind it, as HAProxy's send-proxy-v2 does.
+const inet = (address: string, port: number): SocketAddress => ({ kind: 'inet', family: address.includes(':') ? 'IPv6' : 'IPv4', address, port });
+
+test('sendProxyHeader: the target gets a PROXY v2 header naming the client and the proxy\'s address, then the client\'s bytes', async () => {
+  const received: Buffer[] = [];
+  let ended!: () => void;
+  const done = new Promise<void>((resolve) => (ended = resolve));
+  const targetPort = await netServer((socket) => {
+    socket.on('data', (chunk: Buffer) => received.push(chunk)).on('end', () => {
+      ended();
+      socket.end();
+    });
+  });
+  const proxy = await startProxy(targetPort, { sendProxyHeader: true });
+  const client = await dialRaw(proxy.port, { allowHalfOpen: true });
+  client.write('hello, ');
+  await pause(10);
+  client.end('target');
+  await done;
+  const header = encodeProxyHeader({
+    version: 2,
+    command: 'proxy',
+    source: inet(client.localAddress!, client.localPort!),
+    destination: inet('127.0.0.1', proxy.port),
+  });
+  const bytes = Buffer.concat(received);
+  assert.equal([...bytes.subarray(0, header.length)], [...header], 'the header, byte for byte');
+  assert.is(bytes.subarray(header.length).toString(), 'hello, target');
+  assert.equal(proxy.errors, []);
+});
+
+test('proxyHeaderFor: a LOCAL header when the addresses are not IP of one family; IPv4-mapped IPv6 is IPv4', () => {
+  const of = (remoteAddress: SocketAddress | undefined, localAddress: SocketAddress | undefined): Connection =>
+    ({ remoteAddress, localAddress }) as unknown as Connection;
+  const local = encodeProxyHeader({ version: 2, command: 'local' });
+  const unix: SocketAddress = { kind: 'unix', path: '/run/app.sock' };
+  assert.equal([...proxyHeaderFor(of(unix, unix))], [...local]);
+  assert.equal([...proxyHeaderFor(of(undefined, inet('10.0.0.1', 80)))], [...local]);
+  assert.equal([...proxyHeaderFor(of(inet('2001:db8::1', 4000), inet('10.0.0.1', 80)))], [...local]);
+  const mapped = proxyHeaderFor(of(inet('::ffff:203.0.113.9', 4000), inet('::ffff:10.0.0.1', 80)));
+  assert.equal([...mapped], [...encodeProxyHeader({ version: 2, command: 'proxy', source: inet('203.0.113.9', 4000), destination: inet('10.0.0.1', 80) })]);
+  const v6 = proxyHeaderFor(of(inet('2001:db8::1', 4000), inet('2001:db8::2', 443)));
+  assert.equal([...v6], [...encodeProxyHeader({ version: 2, command: 'proxy', source: inet('2001:db8::1', 4000), destination: inet('2001:db8::2', 443) })]);
+});
+
+test('the served handler module with RXLOOP_PROXY_SEND_PROXY_V2=1, in front of the RESP example with proxyProtocol: CLIENT INFO names the client', async () => {
+  const resp: Server = await serve(respModule, { host: '127.0.0.1', port: 0, proxyProtocol: { trusted: ['127.0.0.1'] } });
+  cleanups.push(() => resp.stop({ deadline: 100 }));
+  process.env['RXLOOP_PROXY_TARGET'] = `127.0.0.1:${(resp.address as { port: number }).port}`;
+  process.env['RXLOOP_PROXY_SEND_PROXY_V2'] = '1';
+  cleanups.push(() => delete process.env['RXLOOP_PROXY_SEND_PROXY_V2']);
+  const proxyPort = await serveModule(proxyModuleUrl);
+  const client = await dialRaw(proxyPort);
+  let text = '';
+  client.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  client.write('CLIENT INFO\r\n');
+  for (let i = 0; i < 300 && !text.endsWith('\n\r\n'); i++) await pause(10);
+  assert.match(text, new RegExp(` addr=127\\.0\\.0\\.1:${client.localPort} `), text);
 });
 
 test.run();
