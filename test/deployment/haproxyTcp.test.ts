@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { clientInfo } from '../support/clientInfo.js';
 import { withDeployment } from '../support/deployment.js';
 import { startHaproxy } from '../support/haproxy.js';
 import { freePort, startServe, until, type RxloopServe } from '../support/spawned.js';
@@ -29,26 +30,6 @@ backend resp_servers
   # health checks send one too (a LOCAL header), as a server started with --proxy-protocol requires.
 ${servers.map((s, i) => `  server s${i} ${s.address}:${s.port} send-proxy-v2 check check-send-proxy inter 200ms rise 1 fall 2`).join('\n')}
 `;
-}
-
-/** One RESP bulk reply to `CLIENT INFO`, sent on a fresh connection that stays open until the test ends. */
-async function clientInfo(port: number, sockets: Socket[]): Promise<{ socket: Socket; info: string }> {
-  const socket = connect({ host: '127.0.0.1', port });
-  sockets.push(socket);
-  await new Promise<void>((connected, failed) => socket.once('connect', connected).once('error', failed));
-  socket.write('CLIENT INFO\r\n');
-  let text = '';
-  const info = await new Promise<string>((answered, failed) => {
-    socket.setEncoding('utf8').on('data', (chunk: string) => {
-      text += chunk;
-      const head = /^\$(\d+)\r\n/.exec(text);
-      if (head !== null && Buffer.byteLength(text) >= head[0].length + Number(head[1]) + 2) answered(text.slice(head[0].length, head[0].length + Number(head[1])));
-      else if (text.startsWith('-')) failed(new Error(`CLIENT INFO failed: ${text}`));
-    });
-    socket.once('close', () => failed(new Error(`closed before the reply to CLIENT INFO (got ${JSON.stringify(text)})`)));
-    socket.once('error', failed);
-  });
-  return { socket, info };
 }
 
 test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own address and port (CLIENT INFO addr=)', async () => {
