@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Socket } from 'node:net';
-import { clientInfo } from '../support/clientInfo.js';
+import { clientInfo, clientsPerServer, proxiedRespServers } from '../support/clientInfo.js';
 import { withDeployment } from '../support/deployment.js';
 import { startHaproxy } from '../support/haproxy.js';
-import { freePort, startServe, until, type RxloopServe } from '../support/spawned.js';
+import { freePort, startServe, until } from '../support/spawned.js';
 
 // Issue 16, behind a balancer: two `rxloop serve resp --proxy-protocol` processes, each on a test host of its
 // own (a network namespace joined by a veth pair), behind a real HAProxy in mode tcp with send-proxy-v2. Every
@@ -33,15 +33,9 @@ ${servers.map((s, i) => `  server s${i} ${s.address}:${s.port} send-proxy-v2 che
 }
 
 test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own address and port (CLIENT INFO addr=)', async () => {
-  await withDeployment('the HAProxy tcp test', 2, 45_000, async ({ hosts, dir, defer }) => {
-    const servers: RxloopServe[] = [];
-    const sockets: Socket[] = [];
-    defer(() => Promise.all(servers.map((server) => server.kill())));
-    defer(() => sockets.forEach((socket) => socket.destroy()));
-    for (const host of hosts.hosts) {
-      servers.push(await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]));
-    }
-    const backends = servers.map((server, i) => ({ address: hosts.hosts[i]!.address, port: server.port }));
+  await withDeployment('the HAProxy tcp test', 2, 45_000, async (deployment) => {
+    const { hosts, dir, defer } = deployment;
+    const { backends, sockets } = await proxiedRespServers(deployment);
     const front = await freePort();
     const haproxy = await startHaproxy(dir, tcpConfig(front, backends));
     defer(() => haproxy.kill());
@@ -50,15 +44,7 @@ test('HAProxy mode tcp, send-proxy-v2: each server sees every client\'s own addr
       return [...states.values()].filter((state) => state === 'UP').length === 2 ? states : undefined;
     });
 
-    const seen = new Map<string, number>();
-    for (let i = 0; i < 6; i++) {
-      const { socket, info } = await clientInfo(front, sockets);
-      const addr = / addr=(\S+) /.exec(info)?.[1];
-      const laddr = / laddr=(\S+) /.exec(info)?.[1];
-      assert.is(addr, `${socket.localAddress}:${socket.localPort}`, `client ${i}: the server names this client (${info})`);
-      assert.ok(laddr !== undefined, info);
-      seen.set(laddr!, (seen.get(laddr!) ?? 0) + 1);
-    }
+    const seen = await clientsPerServer(front, sockets, 6);
     // laddr= is each server's own end: HAProxy's roundrobin put three clients on each.
     assert.equal([...seen.keys()].sort(), backends.map((b) => `${b.address}:${b.port}`).sort());
     assert.equal([...seen.values()], [3, 3]);

@@ -1,10 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Socket } from 'node:net';
-import { clientInfo } from '../support/clientInfo.js';
+import { clientInfo, clientsPerServer, proxiedRespServers } from '../support/clientInfo.js';
 import { withDeployment } from '../support/deployment.js';
 import { startNginx } from '../support/nginx.js';
-import { freePort, startServe, until, type RxloopServe } from '../support/spawned.js';
+import { freePort, until } from '../support/spawned.js';
 
 // Issue 16, behind nginx's `stream` module (L4): two `rxloop serve resp --proxy-protocol` processes on test hosts
 // of their own, behind a real nginx with `proxy_protocol on` (nginx sends the text PROXY v1 header). Every
@@ -34,27 +33,14 @@ ${servers.map((s) => `    server ${s.address}:${s.port} max_fails=1 fail_timeout
 }
 
 test('nginx stream, proxy_protocol on: each server sees every client\'s own address; a stopped server is passed over', async () => {
-  await withDeployment('the nginx stream test', 2, 45_000, async ({ hosts, dir, defer }) => {
-    const servers: RxloopServe[] = [];
-    const sockets: Socket[] = [];
-    defer(() => Promise.all(servers.map((server) => server.kill())));
-    defer(() => sockets.forEach((socket) => socket.destroy()));
-    for (const host of hosts.hosts) {
-      servers.push(await startServe(host, ['resp', '--host', host.address, '--port', '0', '--proxy-protocol', '--proxy-trusted', host.gateway]));
-    }
-    const backends = servers.map((server, i) => ({ address: hosts.hosts[i]!.address, port: server.port }));
+  await withDeployment('the nginx stream test', 2, 45_000, async (deployment) => {
+    const { hosts, dir, defer } = deployment;
+    const { servers, backends, sockets } = await proxiedRespServers(deployment);
     const front = await freePort();
     const nginx = await startNginx(dir, streamConfig(front, backends), { host: '127.0.0.1', port: front });
     defer(() => nginx.kill());
 
-    const seen = new Map<string, number>();
-    for (let i = 0; i < 6; i++) {
-      const { socket, info } = await clientInfo(front, sockets);
-      assert.is(/ addr=(\S+) /.exec(info)?.[1], `${socket.localAddress}:${socket.localPort}`, `client ${i}: the server names this client (${info})`);
-      const laddr = / laddr=(\S+) /.exec(info)?.[1];
-      assert.ok(laddr !== undefined, info);
-      seen.set(laddr!, (seen.get(laddr!) ?? 0) + 1);
-    }
+    const seen = await clientsPerServer(front, sockets, 6);
     assert.equal([...seen.keys()].sort(), backends.map((b) => `${b.address}:${b.port}`).sort(), 'both servers took clients');
     assert.equal([...seen.values()], [3, 3], 'round robin');
     if (hosts.isolated) assert.not.ok(backends.some((b) => b.address.startsWith('127.')), 'servers on their test hosts');
