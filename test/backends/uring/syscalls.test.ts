@@ -92,7 +92,9 @@ test('under load the uring backend makes no read/write-family system calls on cl
   const show = (counts: Counts) => JSON.stringify(counts.byCall);
   // The control: libuv reads and writes the sockets itself, at least once per pipelined batch of 16 commands.
   assert.ok(node.io - nodeIdle.io >= commands / 16, `node backend: expected a read/write call per batch of commands, got ${show(node)} (idle: ${show(nodeIdle)})`);
-  assert.is(node.enter, 0, `node backend: expected no io_uring_enter (Node keeps libuv's io_uring off), got ${show(node)}`);
+  // libuv may have a ring of its own for files (Node 26 enters one at start-up), never for sockets: serving adds
+  // next to no io_uring_enter there.
+  assert.ok(node.enter - nodeIdle.enter < 250, `node backend: expected no io_uring_enter for its sockets, got ${show(node)} (idle: ${show(nodeIdle)})`);
   // The ring: serving adds next to no read/write-family calls (Node's own wake-ups on eventfds and pipes: 7 to 70 here, against 5,000 on node), and
   // io_uring_enter calls instead.
   assert.ok(uring.io - uringIdle.io < 250, `uring backend: expected no read/write calls per command, got ${show(uring)} (idle: ${show(uringIdle)}) for ${commands} commands`);
