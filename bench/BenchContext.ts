@@ -1,3 +1,5 @@
+import type { BackendSelection } from './backends.js';
+
 /** What every scenario gets from the harness. @internal */
 export interface BenchContext {
   /** One round and short durations. */
@@ -12,6 +14,8 @@ export interface BenchContext {
   readonly floodBytes: number;
   /** Idle connections for the memory scenario. */
   readonly idleConnections: number;
+  /** The backends the rxloop contenders run on (`--backend`), and whether io_uring runs here. */
+  readonly backends: BackendSelection;
   /** Run one extra pass of the rxloop contenders under `node --cpu-prof` and keep the top frames. */
   readonly profile: boolean;
   /** The compiled bench directory (where run.js is), as an absolute path. */

@@ -13,6 +13,8 @@ export interface ChildSpec {
   /** Raise the open-file limit first (spawn through bash); the limit obtained is in `FD_LIMIT`. */
   readonly raiseFdLimit?: boolean;
   readonly env?: Readonly<Record<string, string>>;
+  /** Pin the process (and its threads) to these CPUs, a `taskset -c` list such as `1`. */
+  readonly cpus?: string;
 }
 
 /** A JSON message a child printed on its stdout. @internal */
@@ -78,12 +80,15 @@ export class ChildProcess {
    */
   static start(label: string, spec: ChildSpec): ChildProcess {
     const env = { ...process.env, ...spec.env };
-    if (spec.command !== undefined) return new ChildProcess(label, spawn(spec.command, spec.args ?? [], { env }));
-    const nodeArgs = [...(spec.nodeArgs ?? []), spec.script ?? '', ...(spec.args ?? [])];
+    const argv = spec.command !== undefined
+      ? [spec.command, ...(spec.args ?? [])]
+      : [process.execPath, ...(spec.nodeArgs ?? []), spec.script ?? '', ...(spec.args ?? [])];
+    // taskset execs the program, so the pid (whose CPU and memory are read) is the server's own.
+    const pinned = spec.cpus === undefined ? argv : ['taskset', '-c', spec.cpus, ...argv];
     const child = spec.raiseFdLimit
       ? spawn('bash', ['-c', 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"; export FD_LIMIT="$(ulimit -n)"; exec "$0" "$@"',
-        process.execPath, ...nodeArgs], { env })
-      : spawn(process.execPath, nodeArgs, { env });
+        ...pinned], { env })
+      : spawn(pinned[0]!, pinned.slice(1), { env });
     return new ChildProcess(label, child);
   }
 

@@ -32,6 +32,8 @@ export interface TargetResult {
   readonly unit: string;
   /** `undefined` when it could not be measured (a contender skipped). */
   readonly pass: boolean | undefined;
+  /** Why it could not be measured, when `pass` is `undefined` (a contender's skip reason, a missing section). */
+  readonly missing?: string;
   /** The same comparison on CPU cost (baseline CPU per unit of work / the contender's), where there is one. */
   readonly costRatio?: number;
   /** The mode and time of the section it was evaluated on. */
@@ -70,4 +72,11 @@ export interface BenchDocument {
   readonly sections: Section[];
   readonly targets: TargetResult[];
   readonly profiles: { readonly title: string; readonly frames: readonly string[]; readonly measuredAt: string }[];
+  /** The backends the rxloop contenders ran on, and whether io_uring runs on the machine (absent in older reports). */
+  readonly backends?: {
+    readonly requested: string;
+    readonly selected: readonly string[];
+    readonly uringAvailable: boolean;
+    readonly uringReason?: string;
+  };
 }

@@ -6,6 +6,8 @@
 //   --receive-bytes S    receive-throughput size, e.g. 4G, 256M (default 4G, quick 256M)
 //   --flood-bytes S      bytes the flood client tries to push (default 1G, quick 256M)
 //   --connections N      idle connections for the memory scenario (default 10000, quick 2000)
+//   --backend B          the rxloop contenders' backends: node, uring, auto (uring where io_uring runs) or a list
+//                        (default node,uring: both, so the uring targets, which compare them, are measured)
 //   --profile            also run the rxloop servers once under node --cpu-prof and report their top frames
 //   --out DIR            where to write benchmarks.{md,json,svg} (default docs/); --no-report writes nothing
 //   --render             measure nothing: re-render benchmarks.md and .svg from DIR/benchmarks.json
@@ -21,6 +23,7 @@ import { renderMarkdown } from './report/renderMarkdown.js';
 import type { Scenario } from './Scenario.js';
 import type { BenchDocument, Section, TargetResult } from './Section.js';
 import { evaluateTargets } from './targets.js';
+import { selectBenchBackends } from './backends.js';
 import { fairnessScenario } from './scenarios/fairnessScenario.js';
 import { httpScenario } from './scenarios/httpScenario.js';
 import { memoryScenario } from './scenarios/memoryScenario.js';
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
     receiveBytes: size(option('receive-bytes'), quick ? 256 * 2 ** 20 : 4 * 2 ** 30),
     floodBytes: size(option('flood-bytes'), quick ? 256 * 2 ** 20 : 2 ** 30),
     idleConnections: count(option('connections'), quick ? 2000 : 10_000, 'connections'),
+    backends: selectBenchBackends(option('backend')),
     profile: process.argv.includes('--profile'),
     benchDir,
     distRoot: dirname(benchDir),
@@ -110,6 +114,11 @@ async function main(): Promise<void> {
     `receive ${ctx.receiveBytes} B, flood ${ctx.floodBytes} B, ${ctx.idleConnections} idle connections`);
   ctx.progress(`machine: ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, load ${machine.loadAverage}; ` +
     `Node ${machine.node}, ${machine.os}`);
+  ctx.progress(`backends: ${ctx.backends.selected.join(', ')} (--backend ${ctx.backends.requested})`);
+  if (!ctx.backends.uringAvailable) {
+    ctx.progress('!!!!! io_uring is UNAVAILABLE on this machine: every uring contender is skipped and its targets are ' +
+      `NOT MEASURED (${ctx.backends.uringReason ?? 'unknown reason'}) !!!!!`);
+  }
   if (machine.cores <= 2) {
     ctx.progress('note: the load generators share these cores with the servers under test; read ratios, not absolutes');
   }
@@ -144,6 +153,12 @@ async function main(): Promise<void> {
     sections: all,
     targets: evaluateTargets(all),
     profiles: ctx.profile ? profiles : (previous?.profiles ?? []),
+    backends: {
+      requested: ctx.backends.requested,
+      selected: ctx.backends.selected,
+      uringAvailable: ctx.backends.uringAvailable,
+      ...(ctx.backends.uringReason !== undefined ? { uringReason: ctx.backends.uringReason } : {}),
+    },
   };
   printTargets(ctx, doc.targets);
   write(outDir, doc);
@@ -156,7 +171,8 @@ function printTargets(ctx: BenchContext, targets: readonly TargetResult[]): void
   for (const t of targets) {
     const value = Number.isFinite(t.value) ? `${t.value.toFixed(2)}${t.unit === 'x' ? 'x' : ` ${t.unit}`}` : 'n/a';
     const cost = t.costRatio === undefined ? '' : ` (CPU-cost ratio ${t.costRatio.toFixed(2)}x)`;
-    ctx.progress(`${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${value}${cost}`);
+    const missing = t.missing === undefined ? '' : ` (${t.missing})`;
+    ctx.progress(`${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'}  ${t.name}: ${value}${cost}${missing}`);
   }
 }
 

@@ -19,13 +19,15 @@ export interface ToolRun {
  * @param command the executable
  * @param args its arguments
  * @param timeoutMs kill it after this long
+ * @param cpus pin it to these CPUs (a `taskset -c` list), or run it anywhere
  * @returns its output and costs
  */
-export function runTool(command: string, args: readonly string[], timeoutMs: number): Promise<ToolRun> {
+export function runTool(command: string, args: readonly string[], timeoutMs: number, cpus?: string): Promise<ToolRun> {
   const cpuBefore = reapedChildrenCpuSeconds();
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = cpus === undefined ? [command, ...args] : ['taskset', '-c', cpus, command, ...args];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -40,6 +40,18 @@ export const TARGETS: readonly TargetSpec[] = [
     metric: 'mibPerSecond', comparison: '>=', threshold: 0.95, unit: 'x', costMetric: 'cpuPerGiB' },
   { name: 'idle memory <= 1.2x plain (RSS per connection, rxloop listen)', section: 'memory-idle', contender: 'rx-listen',
     against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 1.2, unit: 'x' },
+  // The io_uring backend (issue #14), each against its reference in the same A B A B run.
+  { name: 'RESP uring CPU per command <= 1/1.3 of the node backend at -P 16, 500 connections (one core)',
+    section: 'resp-p16-c500', contender: 'single-uring', against: 'single', metric: 'serverUsPerRequest',
+    comparison: '<=', threshold: 1 / 1.3, unit: 'x' },
+  { name: 'RESP uring CPU per command <= Redis 7 at -P 16, 500 connections (one core)', section: 'resp-p16-c500',
+    contender: 'single-uring', against: 'redis', metric: 'serverUsPerRequest', comparison: '<=', threshold: 1, unit: 'x' },
+  { name: 'HTTP uring singleReactor >= 3x node:http', section: 'http', contender: 'single-uring', against: 'node-http',
+    metric: 'rps', comparison: '>=', threshold: 3, unit: 'x', costMetric: 'serverUsPerRequest' },
+  { name: 'uring proactor >= 1.3x plain onread', section: 'receive', contender: 'rx-proactor-uring', against: 'plain-onread',
+    metric: 'mibPerSecond', comparison: '>=', threshold: 1.3, unit: 'x', costMetric: 'cpuPerGiB' },
+  { name: 'idle memory uring <= 0.5x plain node:net (RSS per connection, rxloop listen)', section: 'memory-idle',
+    contender: 'rx-listen-uring', against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 0.5, unit: 'x' },
   { name: 'flood growth < 64 MiB (boundedConcatMap)', section: 'memory-flood', contender: 'bounded',
     metric: 'growthMiB', comparison: '<', threshold: 64, unit: 'MiB' },
 ];
@@ -50,12 +62,25 @@ function median(section: Section | undefined, contender: string | undefined, met
   return result.medians[metric] ?? NaN;
 }
 
+/** Why a target has no figure: its section missing or skipped, or a contender it reads skipped or absent. */
+function whyMissing(spec: TargetSpec, section: Section | undefined): string {
+  if (section === undefined) return `section ${spec.section} was not measured`;
+  if (section.skipped !== undefined) return section.skipped;
+  for (const id of [spec.contender, spec.against]) {
+    if (id === undefined) continue;
+    const result = section.contenders.find((c) => c.id === id);
+    if (result === undefined) return `${id} is not in section ${spec.section}`;
+    if (result.skipped !== undefined) return `${result.label}: ${result.skipped}`;
+  }
+  return `no ${spec.metric} figure`;
+}
+
 /**
  * Evaluates the targets on the sections of a report (those of this run and those kept from earlier runs).
  *
  * @internal
  * @param sections the report's sections
- * @returns one result per target; `pass` is `undefined` where a figure is missing
+ * @returns one result per target; `pass` is `undefined` where a figure is missing, with `missing` saying why
  */
 export function evaluateTargets(sections: readonly Section[]): TargetResult[] {
   return TARGETS.map((spec) => {
@@ -76,6 +101,7 @@ export function evaluateTargets(sections: readonly Section[]): TargetResult[] {
       threshold: spec.threshold,
       unit: spec.unit,
       pass,
+      ...(pass === undefined ? { missing: whyMissing(spec, section) } : {}),
       ...(cost !== undefined && Number.isFinite(cost) ? { costRatio: cost } : {}),
       ...(section !== undefined ? { mode: section.mode, measuredAt: section.measuredAt } : {}),
     };

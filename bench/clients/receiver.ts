@@ -4,9 +4,12 @@
 //   rx-data        rxloop connect(), Connection.data$
 //   rx-proactor    rxloop connect(), proactor() with a pool of 4 x 64 KiB leases, released at once
 //   rx-proactor-accepted   rxloop listen(), proactor() (the accepted-socket path); prints {"ready":true,"port":N}
+//   rx-proactor-uring      rx-proactor on the uring backend: the kernel receives into the leases
+//   rx-data-uring          rx-data on the uring backend: multishot receives into the provided buffer ring
 // Args: --mode M --bytes N [--port P] [--buffers N (proactor leases, default 4)]. Prints {"bytes","seconds","cpu","reads"} (timed from the first byte).
 import * as net from 'node:net';
 import { connect } from '../../src/connect.js';
+import { selectBackend } from '../../src/backends/selectBackend.js';
 import type { Connection } from '../../src/Connection.js';
 import { listen } from '../../src/listen.js';
 import { proactor } from '../../operators/proactor.js';
@@ -50,13 +53,15 @@ if (mode === 'plain-onread') {
   const socket = net.connect({ port: port(), host: '127.0.0.1' });
   socket.on('data', (chunk: Buffer) => count(chunk.length));
   socket.on('error', (error) => { console.error(error); process.exit(1); });
-} else if (mode === 'rx-data') {
-  connect({ port: port(), host: '127.0.0.1' }).subscribe({
+} else if (mode === 'rx-data' || mode === 'rx-data-uring') {
+  const backend = selectBackend(mode === 'rx-data' ? 'node' : 'uring');
+  connect({ port: port(), host: '127.0.0.1', backend }).subscribe({
     next: (connection: Connection) => connection.data$.subscribe({ next: (chunk) => count(chunk.length) }),
     error: (error: unknown) => { console.error(error); process.exit(1); },
   });
-} else if (mode === 'rx-proactor') {
-  connect({ port: port(), host: '127.0.0.1' }).pipe(proactor(pool)).subscribe({
+} else if (mode === 'rx-proactor' || mode === 'rx-proactor-uring') {
+  const backend = selectBackend(mode === 'rx-proactor' ? 'node' : 'uring');
+  connect({ port: port(), host: '127.0.0.1', backend }).pipe(proactor(pool)).subscribe({
     next: (lease) => {
       count(lease.length);
       lease.release();

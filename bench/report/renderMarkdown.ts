@@ -9,6 +9,26 @@ function verdict(target: TargetResult): string {
   return target.pass === undefined ? 'NOT MEASURED' : target.pass ? 'PASS' : 'MISS';
 }
 
+/** The verdict, with why a target has no figure. */
+function verdictWithReason(target: TargetResult): string {
+  return `**${verdict(target)}**${target.pass === undefined && target.missing !== undefined ? `: ${target.missing}` : ''}`;
+}
+
+/** The report's line about backends: loud where io_uring could not run, so its rows are not silently absent. */
+export function backendLines(doc: BenchDocument): string[] {
+  const b = doc.backends;
+  if (b === undefined) return [];
+  const lines = [`Backends of the rxloop contenders: ${b.selected.join(', ')} (\`--backend ${b.requested}\`).`, ''];
+  if (!b.uringAvailable) {
+    lines.push(`> **io_uring backend NOT MEASURED: io_uring is unavailable on this machine (${b.uringReason ?? 'unknown reason'}).** ` +
+      'Every uring contender below is skipped and every uring target is NOT MEASURED; run the bench on Linux 6.0 or ' +
+      'later with the native addon built (npm ci) to measure them.', '');
+  } else if (!b.selected.includes('uring')) {
+    lines.push('> The uring contenders were not selected in this run; their targets are NOT MEASURED.', '');
+  }
+  return lines;
+}
+
 function costVerdict(t: TargetResult): string {
   if (t.costRatio === undefined) return '-';
   return (t.comparison === '>=' ? t.costRatio >= t.threshold : t.costRatio <= t.threshold) ? 'would pass' : 'would miss';
@@ -64,7 +84,7 @@ function renderSection(s: Section, targets: readonly TargetResult[]): string[] {
   for (const note of s.notes) lines.push(`- ${note}`);
   for (const t of targets.filter((target) => target.section === s.id)) {
     const cost = t.costRatio === undefined ? '' : ` (on CPU cost: ${t.costRatio.toFixed(2)}x)`;
-    lines.push(`- Target: ${t.name}: ${measured(t)} -> **${verdict(t)}**${cost}`);
+    lines.push(`- Target: ${t.name}: ${measured(t)} -> ${verdictWithReason(t)}${cost}`);
   }
   lines.push('');
   return lines;
@@ -95,6 +115,7 @@ export function renderMarkdown(doc: BenchDocument): string {
       'Compare ratios, not absolute numbers, and prefer the CPU-cost ratios (CPU seconds of the server process per ' +
       'request or per GiB, which do not count time spent waiting for a core) where throughput ratios disagree.',
     '',
+    ...backendLines(doc),
     '## Machine',
     '',
     ...table(['what', 'this run'], [
@@ -111,7 +132,7 @@ export function renderMarkdown(doc: BenchDocument): string {
     ...table(['target', 'measured', 'result', 'same ratio on CPU cost', 'run'], doc.targets.map((t) => [
       t.name,
       measured(t),
-      `**${verdict(t)}**`,
+      verdictWithReason(t),
       t.costRatio === undefined ? '-' : `${t.costRatio.toFixed(2)}x (${costVerdict(t)})`,
       t.measuredAt === undefined ? '-' : `${t.mode ?? ''}, ${t.measuredAt.slice(0, 16).replace('T', ' ')} UTC`,
     ]), false),

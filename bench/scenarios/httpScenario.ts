@@ -7,7 +7,8 @@ import { runTool, which } from '../runTool.js';
 import { section, type Scenario } from '../Scenario.js';
 import type { Section } from '../Section.js';
 import { withServer } from '../withServer.js';
-import { missingHandler, rxServer, SCHEDULERS, THREADS, threadsMissing } from './rxServer.js';
+import { backendSkipped } from '../backends.js';
+import { missingHandler, rxContenders, rxServer, SCHEDULERS, THREADS, threadsMissing, URING_SINGLE } from './rxServer.js';
 
 const HANDLER = 'examples/http/handler.js';
 
@@ -45,8 +46,8 @@ async function measure(ctx: BenchContext, spec: ChildSpec, label: string): Promi
 }
 
 /**
- * Scenario 2: wrk -t1 -c50 against rxloop's HTTP example on each topology, the plain node:net baseline and
- * node:http, all answering "hello" to `GET /`.
+ * Scenario 2: wrk -t1 -c50 against rxloop's HTTP example on each topology and on the uring backend, the plain
+ * node:net baseline and node:http, all answering "hello" to `GET /`.
  *
  * @internal
  */
@@ -78,12 +79,7 @@ export const httpScenario: Scenario = {
     const contenders: Contender[] = [
       { id: 'plain', label: 'plain node:net (baseline)', run: () => measure(ctx, plain, 'plainHttp') },
       { id: 'node-http', label: 'node:http', run: () => measure(ctx, nodeHttp, 'nodeHttp') },
-      ...[...SCHEDULERS, THREADS].map((scheduler): Contender => ({
-        id: scheduler.id,
-        label: scheduler.label,
-        ...((noHandler ?? (scheduler.id === 'threads' ? noThreads : undefined)) !== undefined ? { skipped: (noHandler ?? noThreads)! } : {}),
-        run: () => measure(ctx, rxServer(ctx, HANDLER, scheduler.args), scheduler.label),
-      })),
+      ...rxContenders(ctx, HANDLER, [...SCHEDULERS, THREADS, URING_SINGLE], (spec, label) => measure(ctx, spec, label), noThreads),
     ];
     const results = withRatios(
       await alternate(ctx, 'http', contenders, (f) =>
@@ -95,6 +91,11 @@ export const httpScenario: Scenario = {
         measure(ctx, rxServer(ctx, HANDLER, SCHEDULERS[0].args, nodeArgs), 'profiled HTTP'));
       await profiled(ctx, 'plain node:net HTTP baseline under wrk', (nodeArgs) =>
         measure(ctx, { ...plain, nodeArgs }, 'profiled plain HTTP'));
+      if (backendSkipped(ctx.backends, 'uring') === undefined) {
+        await profiled(ctx, 'rxloop singleReactor HTTP server on the uring backend under wrk', (nodeArgs) =>
+          measure(ctx, rxServer(ctx, HANDLER, URING_SINGLE.args, nodeArgs), 'profiled uring HTTP'));
+        await profiled(ctx, 'node:http under wrk', (nodeArgs) => measure(ctx, { ...nodeHttp, nodeArgs }, 'profiled node:http'));
+      }
     }
     return [section(ctx, 'http', {
       id: 'http',
@@ -105,6 +106,8 @@ export const httpScenario: Scenario = {
           'can give it shows wrk CPU near 1.0 and its own below 1.0 (then the load generator is the limit).',
         'Server CPU per request does not count time spent waiting for a core: on this shared machine it is the ' +
           'steadier figure of how much work each server does per request.',
+        'The rxloop rows without a backend in their name run on the node backend (libuv); "uring backend" is ' +
+          "serve(handler, { backend: 'uring' }), the same handler on io_uring.",
       ],
       primary: 'rps',
       cost: 'serverUsPerRequest',

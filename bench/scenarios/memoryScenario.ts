@@ -6,7 +6,8 @@ import { alternate, withRatios, type Contender } from '../alternate.js';
 import { section, type Scenario } from '../Scenario.js';
 import type { Section } from '../Section.js';
 import { withServer } from '../withServer.js';
-import { rxServer, SCHEDULERS } from './rxServer.js';
+import { backendSkipped, type BenchBackend } from '../backends.js';
+import { rxServer, SCHEDULERS, URING_SINGLE } from './rxServer.js';
 
 const MiB = 2 ** 20;
 
@@ -34,6 +35,7 @@ async function measureIdle(ctx: BenchContext, spec: ChildSpec, label: string, co
   return withServer(label, { ...spec, raiseFdLimit: true, nodeArgs: ['--expose-gc', ...(spec.nodeArgs ?? [])] }, async (server) => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     const before = await server.process.ask('mem');
+    const cpuBefore = server.process.cpuSeconds();
     const clients = ChildProcess.start('idle clients', {
       script: join(ctx.benchDir, 'clients', 'idleClients.js'),
       args: ['--port', String(server.port), '--count', String(count)],
@@ -44,6 +46,7 @@ async function measureIdle(ctx: BenchContext, spec: ChildSpec, label: string, co
       const open = Number(opened['opened']);
       if (open === 0) throw new Error(`no connection opened: ${String(opened['firstError'])}`);
       await waitForConnections(server.process, open);
+      const serverCpu = server.process.cpuSeconds() - cpuBefore;
       await new Promise((resolve) => setTimeout(resolve, 500));
       const after = await server.process.ask('mem');
       return {
@@ -52,6 +55,8 @@ async function measureIdle(ctx: BenchContext, spec: ChildSpec, label: string, co
         rssPerConnection: (Number(after['rss']) - Number(before['rss'])) / open,
         heapPerConnection: (Number(after['heapUsed']) - Number(before['heapUsed'])) / open,
         rssMiB: Number(after['rss']) / MiB,
+        // Accepting and setting up each connection (the 'connections' polls included, alike for every server).
+        serverUsPerConnection: (serverCpu * 1e6) / open,
       };
     } finally {
       await clients.stop();
@@ -110,10 +115,14 @@ export const memoryScenario: Scenario = {
       notes.push(note);
       ctx.progress(`[memory-idle] note: ${note}`);
     }
-    const idleServer = (mode: string): ChildSpec => ({
+    const idleServer = (mode: string, backend: BenchBackend = 'node'): ChildSpec => ({
       script: join(ctx.benchDir, 'servers', 'idleServer.js'),
-      args: ['--mode', mode],
+      args: ['--mode', mode, '--backend', backend],
     });
+    const onBackend = (backend: BenchBackend): { skipped?: string } => {
+      const skipped = backendSkipped(ctx.backends, backend);
+      return skipped === undefined ? {} : { skipped };
+    };
     const idleContenders: Contender[] = [
       { id: 'plain', label: 'plain node:net echo (baseline)', run: () => measureIdle(ctx, idleServer('plain'), 'plain', count) },
       {
@@ -121,11 +130,29 @@ export const memoryScenario: Scenario = {
         label: 'node:net + one RxJS subscription (reference)',
         run: () => measureIdle(ctx, idleServer('plain-rx'), 'plain-rx', count),
       },
-      { id: 'rx-listen', label: 'rxloop listen() + data$ + sendTo', run: () => measureIdle(ctx, idleServer('rx-listen'), 'rx-listen', count) },
+      {
+        id: 'rx-listen',
+        label: 'rxloop listen() + data$ + sendTo',
+        ...onBackend('node'),
+        run: () => measureIdle(ctx, idleServer('rx-listen'), 'rx-listen', count),
+      },
       {
         id: 'rx-serve',
         label: 'rxloop serve(), singleReactor',
+        ...onBackend('node'),
         run: () => measureIdle(ctx, rxServer(ctx, 'bench/handlers/echoHandler.js', SCHEDULERS[0].args), 'rx-serve', count),
+      },
+      {
+        id: 'rx-listen-uring',
+        label: 'rxloop listen() + data$ + sendTo, uring backend',
+        ...onBackend('uring'),
+        run: () => measureIdle(ctx, idleServer('rx-listen', 'uring'), 'rx-listen-uring', count),
+      },
+      {
+        id: 'rx-serve-uring',
+        label: 'rxloop serve(), singleReactor, uring backend',
+        ...onBackend('uring'),
+        run: () => measureIdle(ctx, rxServer(ctx, 'bench/handlers/echoHandler.js', URING_SINGLE.args), 'rx-serve-uring', count),
       },
     ];
     const idle = withRatios(
@@ -145,7 +172,7 @@ export const memoryScenario: Scenario = {
       section(ctx, 'memory', {
         id: 'memory-idle',
         title: `Memory per idle connection, ${count} connections`,
-        commands: [`node --expose-gc dist/bench/servers/idleServer.js --mode plain|plain-rx|rx-listen`,
+        commands: [`node --expose-gc dist/bench/servers/idleServer.js --mode plain|plain-rx|rx-listen [--backend uring]`,
           `node dist/bench/clients/idleClients.js --port PORT --count ${count}`],
         notes: [
           'RSS and heap are read in the server after two full GCs, before and after the connections open; the ' +
@@ -161,6 +188,11 @@ export const memoryScenario: Scenario = {
             'subscriber RxJS makes for subscribe() with its finalizer array about 330 B, the operator and ' +
             'Observable closures about 190 B. The mergeMap and closed$ subscription of this server add their own. ' +
             'A 1.2x target is below what one RxJS subscription per connection allows (the reference row).',
+          'The uring rows run the same servers on the io_uring backend. Its provided buffer ring (1,024 x 16 KiB) is ' +
+            'set up when the backend starts, before the first measurement (its pages become resident only as receives use ' +
+            'them), so it is not in the per-connection figure; an idle connection holds no buffer of it.',
+          'Server CPU per connection opened is the server\'s CPU from the first connection to the last one it saw ' +
+            '(accept and set-up), over the count; the harness\'s `connections` polls are in it alike for every row.',
           ...notes,
         ],
         primary: 'rssPerConnection',
@@ -171,6 +203,7 @@ export const memoryScenario: Scenario = {
           { key: 'heapPerConnection', label: 'heap per connection (bytes)', digits: 0 },
           { key: 'rssMiB', label: 'server RSS (MiB)', digits: 1 },
           { key: 'connections', label: 'connections', digits: 0 },
+          { key: 'serverUsPerConnection', label: 'server CPU per connection opened (us)', digits: 1 },
         ],
         contenders: idle,
       }),

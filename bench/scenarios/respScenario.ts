@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { BenchContext } from '../BenchContext.js';
 import type { ChildSpec } from '../ChildProcess.js';
@@ -8,7 +9,8 @@ import { section, type Scenario } from '../Scenario.js';
 import type { Section } from '../Section.js';
 import { geometricMean } from '../statistics.js';
 import { freePort, withServer } from '../withServer.js';
-import { missingHandler, rxServer, SCHEDULERS, THREADS, threadsMissing } from './rxServer.js';
+import { backendSkipped } from '../backends.js';
+import { missingHandler, rxContenders, rxServer, SCHEDULERS, THREADS, threadsMissing, URING_SINGLE, type RxTopology } from './rxServer.js';
 
 const HANDLER = 'examples/resp/handler.js';
 const TESTS = ['PING_INLINE', 'PING_MBULK', 'SET', 'GET'] as const;
@@ -24,21 +26,50 @@ function parseCsv(text: string): Record<string, number> {
   return rows;
 }
 
-function benchmarkArgs(port: number, pipeline: number, requests: number): string[] {
-  return ['-h', '127.0.0.1', '-p', String(port), '-c', '50', '-n', String(requests), '-P', String(pipeline),
-    '-t', 'ping,set,get', '-q', '--csv'];
+/** One table of the scenario: redis-benchmark's load, and where the server and the load run. @internal */
+export interface RespVariant {
+  readonly id: string;
+  readonly pipeline: number;
+  readonly clients: number;
+  /** `taskset -c` lists for the server and redis-benchmark, or undefined to let the kernel place them. */
+  readonly serverCpus?: string;
+  readonly loadCpus?: string;
+}
+
+/**
+ * The scenario's tables: -c 50 at -P 1 and -P 16 (every topology), and 500 connections at -P 16 with the server
+ * pinned to one core and redis-benchmark to another (the node and uring single reactors against Redis), where
+ * the CPU each server spends per command is the figure the uring targets read.
+ *
+ * @internal
+ * @param cores the machine's cores
+ * @returns the variants, in report order
+ */
+export function respVariants(cores: number): RespVariant[] {
+  const pinned = cores >= 2 ? { serverCpus: String(cores - 1), loadCpus: '0' } : {};
+  return [
+    { id: 'resp-p1', pipeline: 1, clients: 50 },
+    { id: 'resp-p16', pipeline: 16, clients: 50 },
+    { id: 'resp-p16-c500', pipeline: 16, clients: 500, ...pinned },
+  ];
+}
+
+function benchmarkArgs(port: number, variant: RespVariant, requests: number): string[] {
+  return ['-h', '127.0.0.1', '-p', String(port), '-c', String(variant.clients), '-n', String(requests),
+    '-P', String(variant.pipeline), '-t', 'ping,set,get', '-q', '--csv'];
 }
 
 async function measure(
   spec: ChildSpec,
   label: string,
-  pipeline: number,
+  variant: RespVariant,
   requests: number,
   redisPort?: number,
 ): Promise<Record<string, number>> {
-  return withServer(label, spec, async (server) => {
+  const pinned: ChildSpec = variant.serverCpus === undefined ? spec : { ...spec, cpus: variant.serverCpus };
+  return withServer(label, pinned, async (server) => {
     const cpuBefore = server.process.cpuSeconds();
-    const run = await runTool('redis-benchmark', benchmarkArgs(server.port, pipeline, requests), 300_000);
+    const run = await runTool('redis-benchmark', benchmarkArgs(server.port, variant, requests), 300_000, variant.loadCpus);
     const serverCpu = server.process.cpuSeconds() - cpuBefore;
     const rows = parseCsv(run.stdout);
     const figures: Record<string, number> = {};
@@ -57,7 +88,9 @@ async function measure(
 
 /**
  * Scenario 1: redis-benchmark -c 50 at -P 1 and -P 16 (PING, SET, GET) against rxloop's RESP example on each
- * topology, the plain node:net baseline, the example's engine on plain node:net, and redis-server.
+ * topology and on the uring backend, the plain node:net baseline, the example's engine on plain node:net, and
+ * redis-server; then -c 500 -P 16 with every server pinned to one core (the node and uring single reactors,
+ * plain, Redis).
  *
  * @internal
  */
@@ -77,30 +110,33 @@ export const respScenario: Scenario = {
     const noRedis = which('redis-server') === undefined;
     const noHandler = missingHandler(ctx, HANDLER);
     const noThreads = await threadsMissing();
-    for (const pipeline of [1, 16]) {
+    for (const variant of respVariants(availableParallelism())) {
+      const { id, pipeline, clients } = variant;
+      const wide = clients > 50;
       const requests = ctx.quick ? (pipeline === 1 ? 20_000 : 100_000) : (pipeline === 1 ? 30_000 : 200_000);
-      const id = `resp-p${pipeline}`;
-      const title = `RESP, redis-benchmark -c 50 -P ${pipeline}`;
-      const command = `redis-benchmark -h 127.0.0.1 -p PORT -c 50 -n ${requests} -P ${pipeline} -t ping,set,get -q --csv`;
+      const title = `RESP, redis-benchmark -c ${clients} -P ${pipeline}${variant.serverCpus === undefined ? '' : `, server on CPU ${variant.serverCpus}`}`;
+      const taskset = (cpus: string | undefined): string => (cpus === undefined ? '' : `taskset -c ${cpus} `);
+      const command = `${taskset(variant.loadCpus)}redis-benchmark -h 127.0.0.1 -p PORT -c ${clients} -n ${requests} -P ${pipeline} -t ping,set,get -q --csv`;
+      const commands = variant.serverCpus === undefined
+        ? [command]
+        : [`${taskset(variant.serverCpus)}node dist/bench/servers/serveHandler.js --handler dist/examples/resp/handler.js --scheduler single [--backend uring]`, command];
       if (noTool) {
         ctx.progress(`[${id}] skipped: redis-benchmark is not installed (${INSTALL})`);
         sections.push(section(ctx, 'resp', {
-          id, title, commands: [command], primary: 'geomean', higherIsBetter: true, baseline: 'plain', columns,
+          id, title, commands, primary: 'geomean', higherIsBetter: true, baseline: 'plain', columns,
           skipped: `redis-benchmark is not installed; install it with: ${INSTALL}`,
         }));
         continue;
       }
       const plain: ChildSpec = { script: join(ctx.benchDir, 'baselines', 'plainResp.js') };
       const session: ChildSpec = { script: join(ctx.benchDir, 'baselines', 'plainRespSession.js') };
+      const run = (spec: ChildSpec, label: string): Promise<Record<string, number>> => measure(spec, label, variant, requests);
+      // 500 connections: the single reactors on each backend against Redis, the figures the uring targets read.
+      const topologies: RxTopology[] = wide ? [SCHEDULERS[0], URING_SINGLE] : [...SCHEDULERS, THREADS, URING_SINGLE];
       const contenders: Contender[] = [
-        { id: 'plain', label: 'plain node:net (baseline)', run: () => measure(plain, 'plainResp', pipeline, requests) },
-        { id: 'session', label: 'RespSession on node:net', run: () => measure(session, 'plainRespSession', pipeline, requests) },
-        ...[...SCHEDULERS, THREADS].map((scheduler): Contender => ({
-          id: scheduler.id,
-          label: scheduler.label,
-          ...((noHandler ?? (scheduler.id === 'threads' ? noThreads : undefined)) !== undefined ? { skipped: (noHandler ?? noThreads)! } : {}),
-          run: () => measure(rxServer(ctx, HANDLER, scheduler.args), scheduler.label, pipeline, requests),
-        })),
+        { id: 'plain', label: 'plain node:net (baseline)', run: () => run(plain, 'plainResp') },
+        ...(wide ? [] : [{ id: 'session', label: 'RespSession on node:net', run: () => run(session, 'plainRespSession') }]),
+        ...rxContenders(ctx, HANDLER, topologies, run, noThreads),
         {
           id: 'redis',
           label: 'redis-server',
@@ -109,7 +145,7 @@ export const respScenario: Scenario = {
             const port = await freePort();
             const spec: ChildSpec = { command: 'redis-server', args: ['--port', String(port), '--bind', '127.0.0.1',
               '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--protected-mode', 'no'] };
-            return measure(spec, 'redis-server', pipeline, requests, port);
+            return measure(spec, 'redis-server', variant, requests, port);
           },
         },
       ];
@@ -121,13 +157,19 @@ export const respScenario: Scenario = {
       sections.push(section(ctx, 'resp', {
         id,
         title,
-        commands: [command],
+        commands,
         notes: [
           'The ratio is the geometric mean of the four tests (PING_INLINE, PING_MBULK, SET, GET) over the plain ' +
             'node:net baseline (bench/baselines/plainResp.ts).',
-          '"RespSession on node:net" runs the example\'s own engine without RxJS: the gap between it and plain is the ' +
-            "engine's cost, the gap between it and rxloop singleReactor is the rxloop plumbing's.",
-          'redis-benchmark is single-threaded and needs most of one core; with 2 cores the server gets the other.',
+          ...(wide ? [] : ['"RespSession on node:net" runs the example\'s own engine without RxJS: the gap between it and plain is the ' +
+            "engine's cost, the gap between it and rxloop singleReactor is the rxloop plumbing's."]),
+          'The rxloop rows without a backend in their name run on the node backend (libuv); "uring backend" is ' +
+            "serve(handler, { backend: 'uring' }), the same handler on io_uring.",
+          ...(variant.serverCpus === undefined
+            ? ['redis-benchmark is single-threaded and needs most of one core; with 2 cores the server gets the other.']
+            : [`Every server runs under taskset -c ${variant.serverCpus} (its threads too: one core) and redis-benchmark ` +
+              `under taskset -c ${variant.loadCpus ?? 'any'}, so each server's CPU per command is measured on one core, beside Redis 7 ` +
+              'pinned alike.']),
           'Server CPU per request (the server process tree\'s CPU seconds over the requests) does not count time spent ' +
             'waiting for a core, so on this shared machine it is the steadier figure of how much work each server does.',
         ],
@@ -138,13 +180,19 @@ export const respScenario: Scenario = {
         columns,
         contenders: results,
       }));
-      if (ctx.profile && noHandler === undefined) {
+      if (ctx.profile && noHandler === undefined && !wide) {
         // The baseline is profiled too: on a loaded machine time spent preempted inside a system call is charged
         // to that call's frame, so only the difference between the two profiles is rxloop's.
         await profiled(ctx, `rxloop singleReactor RESP server under redis-benchmark -P ${pipeline}`, (nodeArgs) =>
-          measure(rxServer(ctx, HANDLER, SCHEDULERS[0].args, nodeArgs), 'profiled RESP', pipeline, requests));
+          measure(rxServer(ctx, HANDLER, SCHEDULERS[0].args, nodeArgs), 'profiled RESP', variant, requests));
         await profiled(ctx, `plain node:net RESP baseline under redis-benchmark -P ${pipeline}`, (nodeArgs) =>
-          measure({ ...plain, nodeArgs }, 'profiled plain RESP', pipeline, requests));
+          measure({ ...plain, nodeArgs }, 'profiled plain RESP', variant, requests));
+      }
+      if (ctx.profile && noHandler === undefined && wide && backendSkipped(ctx.backends, 'uring') === undefined) {
+        for (const topology of [SCHEDULERS[0], URING_SINGLE]) {
+          await profiled(ctx, `${topology.label} RESP server under redis-benchmark -c ${clients} -P ${pipeline}`, (nodeArgs) =>
+            measure(rxServer(ctx, HANDLER, topology.args, nodeArgs), `profiled ${topology.label}`, variant, requests));
+        }
       }
     }
     return sections;

@@ -3,20 +3,72 @@ import { join } from 'node:path';
 import type { BenchContext } from '../BenchContext.js';
 import type { ChildSpec } from '../ChildProcess.js';
 import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
+import type { Contender } from '../alternate.js';
+import { backendSkipped, type BenchBackend } from '../backends.js';
 
-/** The topologies the scenarios compare, as `serveHandler.js` flags. @internal */
+/** An rxloop server a scenario measures: a topology on a backend, as `serveHandler.js` flags. @internal */
+export interface RxTopology {
+  readonly id: string;
+  readonly label: string;
+  readonly args: readonly string[];
+  readonly backend: BenchBackend;
+}
+
+/** The topologies the scenarios compare, on the node backend, as `serveHandler.js` flags. @internal */
 export const SCHEDULERS = [
-  { id: 'single', label: 'rxloop singleReactor', args: ['--scheduler', 'single'] },
-  { id: 'pooled', label: 'rxloop pooledReactor', args: ['--scheduler', 'pooled'] },
-  { id: 'multi', label: 'rxloop multiReactor(2)', args: ['--scheduler', 'multi', '--reactors', '2'] },
-] as const;
+  { id: 'single', label: 'rxloop singleReactor', args: ['--scheduler', 'single'], backend: 'node' },
+  { id: 'pooled', label: 'rxloop pooledReactor', args: ['--scheduler', 'pooled'], backend: 'node' },
+  { id: 'multi', label: 'rxloop multiReactor(2)', args: ['--scheduler', 'multi', '--reactors', '2'], backend: 'node' },
+] as const satisfies readonly RxTopology[];
 
 /** The multi-reactor on threads, beside the one on processes (RESP and HTTP), with `accept` as the processes'. @internal */
 export const THREADS = {
   id: 'threads',
   label: 'rxloop multiReactor(2) threads',
   args: ['--scheduler', 'multi', '--reactors', '2', '--threads'],
-} as const;
+  backend: 'node',
+} as const satisfies RxTopology;
+
+/** The single reactor on the io_uring backend (`serve(handler, { backend: 'uring' })`). @internal */
+export const URING_SINGLE = {
+  id: 'single-uring',
+  label: 'rxloop singleReactor, uring backend',
+  args: ['--scheduler', 'single', '--backend', 'uring'],
+  backend: 'uring',
+} as const satisfies RxTopology;
+
+/**
+ * The contenders of rxloop servers serving one handler, each skipped with its reason where its backend is not
+ * selected or cannot run here, where the handler is not built, or (the threads topology) where this Node.js
+ * cannot move sockets to threads.
+ *
+ * @internal
+ * @param ctx the harness
+ * @param handler the handler module, relative to the compiled tree's root
+ * @param topologies the servers
+ * @param run one measurement of a server, from its spec and label
+ * @param noThreads why the threads topology cannot run (from {@link threadsMissing})
+ * @returns one contender per topology
+ */
+export function rxContenders(
+  ctx: BenchContext,
+  handler: string,
+  topologies: readonly RxTopology[],
+  run: (spec: ChildSpec, label: string) => Promise<Record<string, number>>,
+  noThreads?: string,
+): Contender[] {
+  const noHandler = missingHandler(ctx, handler);
+  return topologies.map((topology): Contender => {
+    const skipped = backendSkipped(ctx.backends, topology.backend) ?? noHandler ??
+      (topology.args.includes('--threads') ? noThreads : undefined);
+    return {
+      id: topology.id,
+      label: topology.label,
+      ...(skipped !== undefined ? { skipped } : {}),
+      run: () => run(rxServer(ctx, handler, topology.args), topology.label),
+    };
+  });
+}
 
 /**
  * Why this Node.js cannot run {@link THREADS} (acceptor mode: sockets that move to threads), or `undefined`.

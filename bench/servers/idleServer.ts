@@ -3,10 +3,12 @@
 //   --mode plain-rx    node:net with one RxJS subscription per connection (fromEvent 'data' -> write): what RxJS
 //                      alone adds to a connection, the floor for any design that subscribes per connection
 //   --mode rx-listen   rxloop listen() + mergeMap(connection => connection.data$.pipe(sendTo(connection)))
+//                      [--backend node|uring|auto] (rx-listen only; default node)
 // Prints {"ready":true,"port":N}; answers `mem` and `connections`; run it with --expose-gc.
 import * as net from 'node:net';
 import { fromEvent, mergeMap } from 'rxjs';
 import { listen } from '../../src/listen.js';
+import { selectBackend } from '../../src/backends/selectBackend.js';
 import { sendTo } from '../../operators/sendTo.js';
 import { childControl } from './childControl.js';
 
@@ -40,6 +42,7 @@ if (mode === 'plain') {
     host: '127.0.0.1',
     port: 0,
     backlog: 4096,
+    backend: selectBackend(childControl.arg('backend', 'node') as 'node' | 'uring' | 'auto'),
     onListening: (server) => childControl.send({ ready: true, port: server.address.kind === 'inet' ? server.address.port : 0 }),
   })
     .pipe(mergeMap((connection) => {

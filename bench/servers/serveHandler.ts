@@ -1,6 +1,6 @@
 // An rxloop server under test: serves a handler module with serve() on the topology named on the command line.
 //   node dist/bench/servers/serveHandler.js --handler <module path> --scheduler single|pooled|multi
-//        [--workers N] [--reactors N] [--accept acceptor|shared] [--threads]
+//        [--workers N] [--reactors N] [--accept acceptor|shared] [--threads] [--backend node|uring|auto]
 // Prints {"ready":true,"port":N}; answers `mem` and `connections` on stdin; stops on SIGTERM.
 import { firstValueFrom } from 'rxjs';
 import { multiReactor } from '../../schedulers/multiReactor.js';
@@ -29,6 +29,7 @@ const server = await serve(childControl.arg('handler'), {
   port: Number(childControl.arg('port', '0')),
   backlog: 4096,
   scheduler: topology(),
+  backend: childControl.arg('backend', 'node') as 'node' | 'uring' | 'auto',
   statsInterval: 100,
 });
 const address = server.address;
