@@ -34,6 +34,8 @@ export interface TargetResult {
   readonly pass: boolean | undefined;
   /** Why it could not be measured, when `pass` is `undefined` (a contender's skip reason, a missing section). */
   readonly missing?: string;
+  /** Why it misses, from its last profile (set only when it misses and one is recorded in targets.ts). */
+  readonly whyMissed?: string;
   /** The same comparison on CPU cost (baseline CPU per unit of work / the contender's), where there is one. */
   readonly costRatio?: number;
   /** The mode and time of the section it was evaluated on. */

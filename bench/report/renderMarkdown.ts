@@ -14,6 +14,13 @@ function verdictWithReason(target: TargetResult): string {
   return `**${verdict(target)}**${target.pass === undefined && target.missing !== undefined ? `: ${target.missing}` : ''}`;
 }
 
+/** Under the targets table: why each missed target misses, where a profile said so (see targets.ts). */
+function whyMissedLines(targets: readonly TargetResult[]): string[] {
+  const missed = targets.filter((t) => t.pass === false && t.whyMissed !== undefined);
+  if (missed.length === 0) return [];
+  return ['Why the missed targets miss (from their profiles):', '', ...missed.map((t) => `- **${t.name}**: ${t.whyMissed!}`), ''];
+}
+
 /** The report's line about backends: loud where io_uring could not run, so its rows are not silently absent. */
 export function backendLines(doc: BenchDocument): string[] {
   const b = doc.backends;
@@ -137,6 +144,7 @@ export function renderMarkdown(doc: BenchDocument): string {
       t.measuredAt === undefined ? '-' : `${t.mode ?? ''}, ${t.measuredAt.slice(0, 16).replace('T', ' ')} UTC`,
     ]), false),
     '',
+    ...whyMissedLines(doc.targets),
     'The targets are judged on throughput, as the issue states them. The CPU-cost column applies the same ' +
       'threshold to the CPU each server spends per request (or per GiB received): on this shared machine it is the ' +
       'steadier of the two.',

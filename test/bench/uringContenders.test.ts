@@ -127,6 +127,25 @@ test('the uring targets read their ratios from one run, met and missed alike', (
   assert.is(memory.pass, true);
 });
 
+test('a missed target carries why it misses (from targets.ts) into the report; a met one does not', () => {
+  const http = (uringRps: number): Section[] => [sectionOf('http', [result('plain', { rps: 100 }), result('node-http', { rps: 50 }),
+    result('single-uring', { rps: uringRps })])];
+  const spec = TARGETS.find((t) => t.name.startsWith('HTTP uring'))!;
+  assert.ok(spec.whyMissed !== undefined && spec.whyMissed.length > 0);
+  const missed = evaluateTargets(http(120)).find((t) => t.name === spec.name)!;
+  assert.is(missed.pass, false);
+  assert.is(missed.whyMissed, spec.whyMissed);
+  const met = evaluateTargets(http(200)).find((t) => t.name === spec.name)!;
+  assert.is(met.pass, true);
+  assert.is(met.whyMissed, undefined);
+  const doc = (sections: Section[]): BenchDocument => ({
+    generatedAt: '2025-01-01T00:00:00.000Z', command: 'x', machine: {}, sections, targets: evaluateTargets(sections), profiles: [],
+  });
+  const markdown = renderMarkdown(doc(http(120)));
+  assert.ok(markdown.includes(`- **${spec.name}**: ${spec.whyMissed!}`));
+  assert.not.ok(renderMarkdown(doc(http(200))).includes('Why the missed targets miss'));
+});
+
 test('where io_uring cannot run, the report says so at the top and each uring target says why it has no figure', () => {
   const reason = 'io_uring backend NOT MEASURED: io_uring is unavailable on this machine (no addon)';
   const sections = [
