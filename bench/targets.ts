@@ -51,26 +51,40 @@ export const TARGETS: readonly TargetSpec[] = [
     comparison: '<=', threshold: 1 / 1.3, unit: 'x' },
   { name: 'RESP uring CPU per command <= Redis 7 at -P 16, 500 connections (one core)', section: 'resp-p16-c500',
     contender: 'single-uring', against: 'redis', metric: 'serverUsPerRequest', comparison: '<=', threshold: 1, unit: 'x',
-    whyMissed: 'profile of 2026-12-03 (npm run bench -- --profile, the uring single reactor under redis-benchmark -c 500 ' +
-      '-P 16): the write system call that leads the node backend\'s profile (writeBuffer 19.3% of self time) is gone, ' +
-      'which is the 0.75x against the node backend; what is left is JavaScript per command: the RESP engine ' +
-      '(RespParser.next 8.2%, RespSession.drain 7.0%, RespSession.run 2.4%, stringCommands 4.3%, sessionReplies.next ' +
-      '2.7%), garbage collection 6.0%, and a string and a Buffer per key or value (latin1Slice 4.6%, Buffer slice 3.4%); ' +
-      'the uring backend itself is 12.5% (UringLoop 6.3%, UringTransport 6.2%, batchEnd 2.4%). Redis 7 does the same ' +
-      'parsing and dispatch in C without allocating per command, so the gap (about 0.85 us per command) is the JS ' +
-      'engine, not the I/O path.' },
+    whyMissed: 'profiles of 2026-12-03 (node --cpu-prof on the server pinned to CPU 1, redis-benchmark -c 500 -P 16 ' +
+      '-n 1000000 on CPU 0): the write system call that leads the node backend\'s profile (writeBuffer 34.4% of self ' +
+      'time) is gone on uring; what is left is JavaScript per command: the RESP engine (RespParser.next 14.9%, ' +
+      'RespSession.run 9.0%, sessionReplies.next 4.7%, RespSession.drain 3.3%, stringCommands 4.6%, LargeMap.set ' +
+      '3.0%), a string and a Buffer per key or value (latin1Slice 5.4%, Buffer slice 3.3%), and the uring backend ' +
+      'itself at 19.0% (UringLoop 10.2%: onBatch 3.2%, flushAll 2.7%; UringTransport 8.8%: batchEnd 3.9%, flushWrites ' +
+      '3.0%). Redis 7 parses and dispatches in C without allocating per command, so the gap (about 0.85 us per ' +
+      'command in the bench run) is the JS engine and the per-batch JS of the backend, not system calls. The same ' +
+      'profiled pair gave 1.76 us (uring) against 1.94 us (node) per command, 0.91x: the 0.75x of the bench run is ' +
+      'inside this machine\'s noise of the 1/1.3 target.' },
   { name: 'HTTP uring singleReactor >= 3x node:http', section: 'http', contender: 'single-uring', against: 'node-http',
     metric: 'rps', comparison: '>=', threshold: 3, unit: 'x', costMetric: 'serverUsPerRequest',
-    whyMissed: 'profile of 2026-12-03 (npm run bench -- --profile, wrk -t1 -c50): the uring server runs at one full core ' +
-      '(server CPU 1.02 cores, wrk 0.8 of the other), so its rate is its CPU per request: 11.2 us against node:http\'s ' +
-      '31.0 us (2.77x; 3x needs 10.3 us or less). Without pipelining every request is one send request of its own, and ' +
-      'submitting them is the top of the profile: UringTransport.flushWrites 9.1% (ring.send / sendv, the native SQE ' +
-      'preparation is charged to it), UringLoop.flushAll 6.3%, UringLoop.scheduleFlush 4.1% (a nextTick per turn), ' +
-      'UringLoop.onBatch 4.3%: the uring backend is 30.4% of self time (UringLoop 16.3%, UringTransport 14.1%), more ' +
-      'than the HTTP handler (HttpHeadScanner.scan 7.6%, httpResponses 4.3%). node:http\'s profile is led by writev ' +
-      '(54.1%), the system call the uring backend replaces.' },
+    whyMissed: 'profiles of 2026-12-03 (node --cpu-prof, wrk -t1 -c50 -d8s): the uring server runs at one full core ' +
+      '(server CPU 1.02 cores, wrk 0.75-0.85 of the other), so its rate is its CPU per request: 11.2 us against ' +
+      'node:http\'s 31.0 us in the bench run (2.77x; 3x needs 10.3 us or less), 10.6 us against 31.1 us (2.94x, ' +
+      '96,138 against 33,644 req/s) in the profiled one. Without pipelining each request is a send request of its own, ' +
+      'and submitting them leads the profile: UringTransport.flushWrites 15.5% (ring.send / sendv; the native SQE ' +
+      'preparation is charged to it), UringLoop.flushAll 8.6%, UringLoop.onBatch 6.3%, UringLoop.scheduleFlush 5.6% ' +
+      '(a nextTick per turn): the uring backend is 39.7% of self time (UringLoop 22.0%, UringTransport 17.7%), more ' +
+      'than the HTTP handler (HttpHeadScanner 14.3%, httpResponses 4.2%). node:http\'s profile is led by writev ' +
+      '(59.0%), the system call the uring backend replaces.' },
   { name: 'uring proactor >= 1.3x plain onread', section: 'receive', contender: 'rx-proactor-uring', against: 'plain-onread',
-    metric: 'mibPerSecond', comparison: '>=', threshold: 1.3, unit: 'x', costMetric: 'cpuPerGiB' },
+    metric: 'mibPerSecond', comparison: '>=', threshold: 1.3, unit: 'x', costMetric: 'cpuPerGiB',
+    whyMissed: 'profiles of 2026-12-03 (node --cpu-prof on the receiver, 2 GiB; that transfer gave 3,682 MiB/s and 0.240 ' +
+      's/GiB on uring against 4,359 MiB/s and 0.200 s/GiB for onread, 0.84x, where the bench\'s 512 MiB rounds of ' +
+      '0.13-0.2 s gave 0.65x): JavaScript is a small part of either receiver: the uring one\'s hottest rxloop frames ' +
+      'are UringTransport.pump 4.9% (posting the next receive into a lease) and UringLoop.onBatch 1.5%, 12.7% for ' +
+      'rxloop and rxjs together, and the rest of its CPU is the kernel copying into the lease, which V8 does not ' +
+      'sample. A receive into a user buffer copies exactly as read() does, so io_uring cannot beat onread on the copy; ' +
+      'what differs is the turn per 64 KiB: the contract posts one lease per connection, so each of the 33,314 ' +
+      'completions goes kernel -> ring -> epoll wake -> JavaScript -> new receive -> next loop turn\'s ' +
+      'io_uring_enter before the kernel can fill the next lease, while libuv\'s onread reads up to 32 times per ' +
+      'wake-up into the same buffer. 1.3x would need fewer copies (zero-copy receive) or several leases in flight, ' +
+      'neither of which this backend does.' },
   { name: 'idle memory uring <= 0.5x plain node:net (RSS per connection, rxloop listen)', section: 'memory-idle',
     contender: 'rx-listen-uring', against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 0.5, unit: 'x',
     whyMissed: 'run of 2026-12-03, 5,000 idle connections (a memory target: read from the heap figures of the same run, ' +
