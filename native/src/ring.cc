@@ -158,11 +158,27 @@ void Ring::close(void (*done)(void*), void* context) {
   }
   // Sockets first (their requests end with the ring), then the ring, whose teardown cancels what is left.
   // A close asked for in this turn may still sit in the submission queue, where the kernel would never see
-  // it: those descriptors are closed here. Nothing else queued is submitted (its buffers go with JavaScript).
+  // it: those descriptors are closed here, and every queued entry becomes a no-op (the buffers of queued
+  // sends and receives go with JavaScript).
   for (unsigned at = loadAcquire(sqHead_); at != sqLocalTail_; at++) {
-    const io_uring_sqe* entry = &sqes_[sqArray_[at & sqMask_]];
+    io_uring_sqe* entry = &sqes_[sqArray_[at & sqMask_]];
     if (entry->opcode == IORING_OP_CLOSE && entry->fd >= 0) ::close(entry->fd);
+    uint64_t data = entry->user_data;
+    std::memset(entry, 0, sizeof *entry);
+    entry->opcode = IORING_OP_NOP;
+    entry->user_data = data;
   }
+  // Armed accepts go first and at once: a connection the kernel accepted that JavaScript has not seen (its
+  // completion still queued when a worker thread ends) is a descriptor nobody would close.
+  for (size_t i = 1; i < slots_.size(); i++) {
+    if (slots_[i].kind == Slot::kReported && slots_[i].accepts) cancel(static_cast<int>(i));
+  }
+  storeRelease(sqTail_, sqLocalTail_);
+  int entered;
+  do {
+    entered = enter(sqLocalTail_ - loadAcquire(sqHead_), 0, IORING_ENTER_GETEVENTS);
+  } while (entered == -EINTR);
+  closeUnseenAccepts();
   for (int fd : fds_) ::close(fd);
   fds_.clear();
   uv_poll_stop(&poll_);
@@ -171,9 +187,25 @@ void Ring::close(void (*done)(void*), void* context) {
   uv_close(reinterpret_cast<uv_handle_t*>(&prepare_), onClosed);
 }
 
+void Ring::closeUnseenAccepts() {
+  for (;;) {
+    if ((loadAcquire(sqFlags_) & IORING_SQ_CQ_OVERFLOW) != 0) enter(0, 0, IORING_ENTER_GETEVENTS);
+    unsigned head = *cqHead_;
+    unsigned tail = loadAcquire(cqTail_);
+    if (head == tail) return;
+    for (unsigned i = head; i != tail; i++) {
+      const io_uring_cqe& cqe = cqes_[i & cqMask_];
+      if (cqe.user_data < slots_.size() && slots_[cqe.user_data].accepts && cqe.res >= 0) ::close(cqe.res);
+    }
+    storeRelease(cqHead_, tail);
+  }
+}
+
 void Ring::onClosed(uv_handle_t* handle) {
   Ring* ring = static_cast<Ring*>(handle->data);
   if (--ring->openHandles_ > 0) return;
+  // Anything accepted since close() began (none is expected: the accepts were cancelled) is closed too.
+  ring->closeUnseenAccepts();
   if (ring->bufferRing_ != nullptr) {
     io_uring_buf_reg reg;
     std::memset(&reg, 0, sizeof reg);
@@ -240,6 +272,7 @@ int Ring::newSlot(Slot::Kind kind) {
   Slot& s = slots_[slot];
   s.kind = kind;
   s.abandoned = false;
+  s.accepts = false;
   s.stashed = false;
   s.target = nullptr;
   s.targetLength = 0;
@@ -259,6 +292,7 @@ int Ring::accept(int fd) {
   RXLOOP_SQE(Slot::kReported);
   entry->opcode = IORING_OP_ACCEPT;
   entry->fd = fd;
+  slots_[slot].accepts = true;
   entry->ioprio = IORING_ACCEPT_MULTISHOT;
   entry->accept_flags = SOCK_CLOEXEC;
   return slot;
@@ -472,6 +506,9 @@ void Ring::drain() {
         continue;
       }
       if (s.kind != Slot::kReported) continue;
+      // An accepted descriptor is the ring's from here: if JavaScript never takes it (a thread ending before its
+      // callback could run), the ring's teardown closes it with the others it tracks.
+      if (s.accepts && cqe.res >= 0) track(cqe.res);
       int32_t* record = meta_ + out * kMetaFields;
       record[0] = slot;
       record[1] = cqe.res;
@@ -501,6 +538,7 @@ void Ring::drain() {
       s.kind = Slot::kFree;
       s.abandoned = false;
       s.stashed = false;
+      s.accepts = false;
       s.target = nullptr;
       std::vector<uint8_t>().swap(s.stash);
       std::vector<iovec>().swap(s.iov);

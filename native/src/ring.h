@@ -23,6 +23,8 @@ struct Slot {
   // into `stash` at once, so the buffer may be reused by its owner.
   bool abandoned = false;
   bool stashed = false;
+  // An accept: each of its completions with a result >= 0 is a descriptor the kernel already installed.
+  bool accepts = false;
   uint8_t* target = nullptr;
   uint32_t targetLength = 0;
   std::vector<uint8_t> stash;
@@ -88,6 +90,8 @@ class Ring {
 
   // Reaps every completion and delivers them in batches (the poll callback; public for an explicit drain).
   void drain();
+  // Closes the descriptors of accept completions still in the completion queue (at teardown).
+  void closeUnseenAccepts();
 
  private:
   io_uring_sqe* sqe();

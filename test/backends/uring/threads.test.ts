@@ -59,4 +59,40 @@ test('a worker thread serves on a uring backend of its own; when it exits, its r
   assert.ok(openSockets() <= before, `sockets and rings back to ${before} (now ${openSockets()})`);
 });
 
+
+test('a connection the kernel accepted while the thread was busy, never seen by JavaScript, is closed when the thread ends', async () => {
+  const before = openSockets();
+  const gate = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(${JSON.stringify(index)}).then(({ uringBackend }) => {
+      const backend = uringBackend();
+      backend.listen({ host: '127.0.0.1', port: 0 }, {
+        listening: (address) => {
+          parentPort.postMessage(address.port);
+          // Busy from now on: the kernel accepts the next connection, its completion waits in the ring.
+          setImmediate(() => Atomics.wait(workerData, 0, 0));
+        },
+        accepted() { throw new Error('not expected: the thread is blocked'); },
+        failed: (error) => { throw error; },
+      });
+    });
+  `, { eval: true, workerData: gate });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const client = net.connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  await new Promise((resolve) => client.once('connect', resolve));
+  // The kernel accepted it (multishot accept installs the descriptor at once); JavaScript there never ran.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await worker.terminate();
+  const outcome = await Promise.race([closed.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open after 5 s'), 5000))]);
+  assert.is(outcome, 'closed', 'the accepted descriptor went with the ring');
+  for (let i = 0; i < 200 && openSockets() > before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(openSockets() <= before, `sockets and rings back to ${before} (now ${openSockets()})`);
+});
+
 test.run();
