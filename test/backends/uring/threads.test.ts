@@ -49,7 +49,8 @@ test('a worker thread serves on a uring backend of its own; when it exits, its r
   lingering.on('error', () => {});
   await new Promise((resolve) => lingering.once('connect', resolve));
   await worker.terminate();
-  await closedByTeardown;
+  const outcome = await Promise.race([closedByTeardown.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open after 10 s'), 10_000))]);
+  assert.is(outcome, 'closed', 'the ring\'s teardown closed the connection');
   const refused = await new Promise<string>((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => resolve('connected'));
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
