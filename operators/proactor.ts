@@ -35,6 +35,16 @@ export interface ProactorOptions extends LeasePoolOptions {
   readonly pool?: LeasePool;
   /** Release each lease as soon as the downstream `next` returns (default false: the consumer releases). */
   readonly autoRelease?: boolean;
+  /**
+   * Lease the backend's own receive buffers where it has them (default true): on the uring backend, the
+   * kernel receives into its provided buffer ring, picking a buffer as bytes arrive with several reads in
+   * flight, each lease is a view of one ring buffer (no copy anywhere), and releasing the lease gives the
+   * buffer back to the ring. Used only without `exactly` and `pool`, and where the backend's buffers are at
+   * most `bufferSize` bytes (16 KiB on uring by default), so a lease never holds more than `bufferSize`. The
+   * read credit stays `buffers` x `bufferSize` bytes, counted in the backend's buffers. `false` reads into this
+   * operator's own pool everywhere.
+   */
+  readonly backendBuffers?: boolean;
 }
 
 /**
@@ -45,7 +55,9 @@ export interface ProactorOptions extends LeasePoolOptions {
  *
  * On the `node` backend the bytes are read straight into the leased memory where Node allows it (see
  * `Connection.zeroCopyLeasedReads`; accepted sockets need a feature-checked private path) and copied into it
- * otherwise (TLS, or when the check fails). The stream completes at the end of input; a partial `exactly`
+ * otherwise (TLS, or when the check fails). On the `uring` backend without `exactly` or `pool`, the leases
+ * are views of the kernel's provided buffer ring (see `backendBuffers`); with them, the kernel reads
+ * straight into the pool's memory. The stream completes at the end of input; a partial `exactly`
  * read at that point errors with `ERR_FRAME_TRUNCATED`.
  *
  * Reads are requests, served in order: a `proactor()` subscribed while another reader reads the same
@@ -109,6 +121,17 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
       };
       const outer = connections.subscribe({
         next: (connection) => {
+          const ringSize = connection.providedBufferSize;
+          // Invalid sizes go the pool's way, which reports them.
+          if (ringSize !== undefined && exactly === undefined && options.pool === undefined && options.backendBuffers !== false &&
+              positive(options.buffers ?? DEFAULT_BUFFERS) && positive(options.bufferSize ?? DEFAULT_BUFFER_SIZE) &&
+              ringSize <= (options.bufferSize ?? DEFAULT_BUFFER_SIZE)) {
+            const bytes = (options.buffers ?? DEFAULT_BUFFERS) * (options.bufferSize ?? DEFAULT_BUFFER_SIZE);
+            const credit = Math.max(1, Math.ceil(bytes / ringSize));
+            active++;
+            readers.push(readProvided(connection, credit, options.poison ?? false, options.autoRelease ?? false, subscriber, readerDone));
+            return;
+          }
           let pool: LeasePool;
           try {
             pool = options.pool ?? new LeasePool({ ...options, bufferSize: typeof exactly === 'number' ? exactly : options.bufferSize });
@@ -131,6 +154,62 @@ export function proactor(options: ProactorOptions = {}): OperatorFunction<Connec
         for (const stop of readers) stop();
       };
     });
+}
+
+/** LeasePool's defaults, which size the credit of reads into the backend's buffers too. */
+const DEFAULT_BUFFER_SIZE = 65536;
+const DEFAULT_BUFFERS = 4;
+const positive = (value: number): boolean => Number.isInteger(value) && value >= 1;
+
+/**
+ * Runs one connection's reads into the backend's own buffers: each view the backend lends becomes a lease whose
+ * release gives the buffer back. Returns the function that stops them.
+ */
+function readProvided(
+  connection: Connection,
+  credit: number,
+  poison: boolean,
+  autoRelease: boolean,
+  subscriber: Subscriber<Lease>,
+  done: () => void,
+): () => void {
+  let finished = false;
+  const giveBack = (lease: Lease): void => {
+    if (poison) lease.memory.fill(0xdd);
+    connection.releaseProvided(lease.memory);
+  };
+  const onChunks = (chunks: readonly Buffer[]): void => {
+    for (let i = 0; i < chunks.length; i++) {
+      const chunk = chunks[i]!;
+      if (finished) {
+        // Stopped inside this batch: what it did not emit goes straight back.
+        connection.releaseProvided(chunk);
+        continue;
+      }
+      const lease = new Lease(chunk, giveBack);
+      lease.reset();
+      lease.fill(chunk);
+      subscriber.next(lease);
+      if (autoRelease && !lease.released) lease.release();
+    }
+  };
+  let stop: () => void = () => undefined;
+  try {
+    stop = connection.readProvided({ credit }, onChunks, (error) => {
+      if (finished) return;
+      finished = true;
+      if (error !== undefined) subscriber.error(error);
+      else done();
+    });
+  } catch (error) {
+    finished = true;
+    subscriber.error(error);
+  }
+  return () => {
+    if (finished) return;
+    finished = true;
+    stop();
+  };
 }
 
 /** A zero-byte read completes at once with an empty lease that belongs to no pool. */

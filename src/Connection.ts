@@ -1,5 +1,5 @@
 import type { Observable, Unsubscribable } from 'rxjs';
-import type { Backend, BufferSource, ReadMode, SocketAddress, Transport } from './backends/Backend.js';
+import type { Backend, BufferSource, ProvidedReads, ReadMode, SocketAddress, Transport } from './backends/Backend.js';
 import type { ConnectionClosed } from './ConnectionClosed.js';
 import { ConnectionData, type DataObserver } from './ConnectionData.js';
 import { diagnostics } from './diagnostics/channels.js';
@@ -224,6 +224,14 @@ export class Connection {
     return this.transport.features.zeroCopyLeasedReads;
   }
 
+  /**
+   * The size of the backend's own receive buffers where reads can complete into them and be lent as they are
+   * (the uring backend's provided buffer ring), `undefined` elsewhere. `proactor()` uses them when it can.
+   */
+  get providedBufferSize(): number | undefined {
+    return this.transport.features.providedBuffers?.bufferSize;
+  }
+
   /** Whether the connection is still open in at least one direction. */
   get isOpen(): boolean {
     return this.closedWith === undefined;
@@ -444,6 +452,11 @@ export class Connection {
     const leasedReader = this.rare?.leasedReader;
     if (leasedReader !== undefined) {
       leasedReader(chunks);
+      return;
+    }
+    if (this.mode === 'provided') {
+      // The provided reader left while its batch was on the way: the backend's buffers go back.
+      for (let i = 0; i < chunks.length; i++) this.transport.releaseProvided?.(chunks[i]!);
       return;
     }
     const subscribers = this.dataSubscribers;
@@ -705,6 +718,35 @@ export class Connection {
     onEnd: (error: RxloopError | undefined) => void,
   ): () => void {
     return readLeased(this, source, onChunks, onEnd);
+  }
+
+  /**
+   * Reads in provided mode: the backend receives into buffers of its own (see `ProvidedReads`) and `onChunks`
+   * receives views of them, a batch at a time; each view goes back with {@link Connection.releaseProvided}.
+   * Waits its turn like {@link Connection.readLeased}. Only where {@link Connection.providedBufferSize} is set.
+   *
+   * @internal
+   * @param reads the reader's credit: the most views it holds at once
+   * @param onChunks receives the views; the array is only valid during the call
+   * @param onEnd called once at the end of input (`undefined`) or on failure (the error)
+   * @returns the function that stops this reader
+   */
+  readProvided(
+    reads: ProvidedReads,
+    onChunks: (chunks: readonly Buffer[]) => void,
+    onEnd: (error: RxloopError | undefined) => void,
+  ): () => void {
+    return readLeased(this, reads, onChunks, onEnd, 'provided');
+  }
+
+  /**
+   * Gives back a view a provided reader received, so the backend can receive into its buffer again (also after
+   * the connection closed).
+   *
+   * @internal
+   */
+  releaseProvided(view: Buffer): void {
+    this.transport.releaseProvided?.(view);
   }
 
   /**

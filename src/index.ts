@@ -48,6 +48,7 @@ export type {
   Backend,
   BindSpec,
   BufferSource,
+  ProvidedReads,
   ConnectAttempt,
   ConnectSink,
   ConnectSpec,

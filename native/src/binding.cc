@@ -147,6 +147,8 @@ void deliver(void* context, unsigned count) {
 
 // ---- teardown ----
 
+void releaseArena(napi_env, void*, void* hint) { Arena::release(static_cast<Arena*>(hint)); }
+
 void releaseRefs(RingWrap* w) {
   if (w->async != nullptr) napi_async_destroy(w->env, w->async);
   if (w->callback != nullptr) napi_delete_reference(w->env, w->callback);
@@ -373,8 +375,26 @@ METHOD(Accept, 1)
   return number(env, w->ring.accept(int32At(env, args, argc, 0)));
 END
 
-METHOD(RecvMultishot, 2)
-  return number(env, w->ring.recvMultishot(int32At(env, args, argc, 0), boolAt(env, args, argc, 1)));
+METHOD(RecvMultishot, 4)
+  int32_t limit = int32At(env, args, argc, 3);
+  return number(env, w->ring.recvMultishot(int32At(env, args, argc, 0), boolAt(env, args, argc, 1), boolAt(env, args, argc, 2),
+                                           limit > 0 ? static_cast<uint32_t>(limit) : 0));
+END
+
+METHOD(GiveBack, 2)
+  // An Int32Array of buffer ids and how many of them to take.
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* raw = nullptr;
+  napi_value arraybuffer;
+  size_t offset;
+  if (argc < 1 || napi_get_typedarray_info(env, args[0], &type, &length, &raw, &arraybuffer, &offset) != napi_ok ||
+      type != napi_int32_array) {
+    return number(env, -EINVAL);
+  }
+  int32_t count = int32At(env, args, argc, 1);
+  if (count < 0 || static_cast<size_t>(count) > length) return number(env, -EINVAL);
+  return number(env, w->ring.giveBack(static_cast<const int32_t*>(raw), static_cast<unsigned>(count)));
 END
 
 METHOD(RecvInto, 2)
@@ -438,6 +458,9 @@ METHOD(Stats, 0)
   napi_set_named_property(env, result, "batches", number(env, static_cast<double>(s.batches)));
   napi_set_named_property(env, result, "bufferBytes", number(env, static_cast<double>(s.bufferBytes)));
   napi_set_named_property(env, result, "overflows", number(env, static_cast<double>(s.overflows)));
+  napi_set_named_property(env, result, "buffersLent", number(env, w->ring.buffersLent()));
+  napi_set_named_property(env, result, "lent", number(env, static_cast<double>(s.lent)));
+  napi_set_named_property(env, result, "refusedReturns", number(env, static_cast<double>(s.refusedReturns)));
   napi_set_named_property(env, result, "bufferCount", number(env, w->ring.bufferCount()));
   napi_set_named_property(env, result, "bufferSize", number(env, w->ring.bufferSize()));
   napi_set_named_property(env, result, "buffersInKernelUse", number(env, w->ring.buffersInKernelUse()));
@@ -500,6 +523,23 @@ napi_value Construct(napi_env env, napi_callback_info info) {
   napi_create_reference(env, meta, 1, &w->meta);
   napi_async_init(env, self, name, &w->async);
   napi_set_named_property(env, self, "meta", meta);
+  napi_value capped;
+  napi_get_boolean(env, w->ring.cappedReceives(), &capped);
+  napi_set_named_property(env, self, "cappedReceives", capped);
+  // The provided buffers as one ArrayBuffer, for leases that are views of them. Node-API may refuse external
+  // memory (a V8 sandbox build): then `arena` stays undefined and receives are copied out instead.
+  Arena* arena = w->ring.arena();
+  if (arena != nullptr) {
+    napi_value memory;
+    arena->owners++;
+    if (napi_create_external_arraybuffer(env, arena->memory, arena->bytes, releaseArena, arena, &memory) == napi_ok) {
+      napi_set_named_property(env, self, "arena", memory);
+    } else {
+      arena->owners--;
+      napi_value ignored;
+      napi_get_and_clear_last_exception(env, &ignored);
+    }
+  }
   w->ring.deliver = deliver;
   w->ring.allocate = allocate;
   w->ring.deliverContext = w;
@@ -526,6 +566,7 @@ bool defineRing(napi_env env, napi_value exports) {
       {"track", nullptr, Track, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"accept", nullptr, Accept, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recvMultishot", nullptr, RecvMultishot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"giveBack", nullptr, GiveBack, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"recvInto", nullptr, RecvInto, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"send", nullptr, Send, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sendv", nullptr, Sendv, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,6 +1,7 @@
 #include "ring.h"
 
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +37,12 @@ unsigned loadAcquire(const unsigned* p) { return __atomic_load_n(p, __ATOMIC_ACQ
 void storeRelease(unsigned* p, unsigned v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
 
 }  // namespace
+
+void Arena::release(Arena* arena) {
+  if (arena == nullptr || --arena->owners > 0) return;
+  if (arena->memory != nullptr) munmap(arena->memory, arena->bytes);
+  delete arena;
+}
 
 int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned bufferSize, int32_t* meta,
                unsigned metaCapacity) {
@@ -92,12 +99,12 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
   bufferSize_ = bufferSize;
   bufferRingBytes_ = bufferCount * sizeof(io_uring_buf);
   void* ring = mmap(nullptr, bufferRingBytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE | MAP_POPULATE, -1, 0);
-  bufferMemoryBytes_ = static_cast<size_t>(bufferCount) * bufferSize;
-  void* memory = mmap(nullptr, bufferMemoryBytes_, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  size_t memoryBytes = static_cast<size_t>(bufferCount) * bufferSize;
+  void* memory = mmap(nullptr, memoryBytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
   if (ring == MAP_FAILED || memory == MAP_FAILED) {
     int error = -errno;
     if (ring != MAP_FAILED) munmap(ring, bufferRingBytes_);
-    if (memory != MAP_FAILED) munmap(memory, bufferMemoryBytes_);
+    if (memory != MAP_FAILED) munmap(memory, memoryBytes);
     munmap(sqes_, sqeBytes_);
     munmap(ringMemory_, ringBytes_);
     ::close(fd_);
@@ -106,6 +113,11 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
   }
   bufferRing_ = static_cast<io_uring_buf_ring*>(ring);
   bufferMemory_ = static_cast<uint8_t*>(memory);
+  arena_ = new Arena();
+  arena_->memory = bufferMemory_;
+  arena_->bytes = memoryBytes;
+  arena_->owners = 1;
+  lentMap_.assign(bufferCount, 0);
   // Every buffer goes in before the ring is registered, so the kernel pins pages that already hold them.
   for (unsigned i = 0; i < bufferCount; i++) {
     io_uring_buf& buf = entryAt(bufferRing_, i);
@@ -123,7 +135,8 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
   int registered = sysRegister(fd_, IORING_REGISTER_PBUF_RING, &reg, 1);
   if (registered < 0) {
     munmap(ring, bufferRingBytes_);
-    munmap(memory, bufferMemoryBytes_);
+    Arena::release(arena_);
+    arena_ = nullptr;
     bufferRing_ = nullptr;
     bufferMemory_ = nullptr;
     munmap(sqes_, sqeBytes_);
@@ -136,6 +149,7 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
   meta_ = meta;
   metaCapacity_ = metaCapacity;
   slots_.resize(1);  // slot 0 is never used: a zero user_data means "none"
+  cappedReceives_ = probeCappedReceive();
 
   uv_poll_init(loop, &poll_, fd_);
   poll_.data = this;
@@ -147,6 +161,67 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
   uv_unref(reinterpret_cast<uv_handle_t*>(&prepare_));
   openHandles_ = 2;
   return 0;
+}
+
+// A multishot receive with a total cap (the SQE's optlen; 6.16 on, by the probe rather than the version): two
+// bytes wait on a socket pair and the receive may take one. A kernel that knows the cap ends the request after
+// that byte; an older one takes both and stays armed, and is cancelled. Every completion is reaped here, before
+// the ring is watched, and the buffer it used goes back.
+bool Ring::probeCappedReceive() {
+  constexpr uint64_t kProbe = ~0ull;
+  constexpr uint64_t kProbeCancel = ~0ull - 1;
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) return false;
+  bool capped = false;
+  const char two[2] = {'a', 'b'};
+  io_uring_sqe* entry = ::write(pair[1], two, 2) == 2 ? sqe() : nullptr;
+  if (entry != nullptr) {
+    entry->opcode = IORING_OP_RECV;
+    entry->fd = pair[0];
+    entry->flags = IOSQE_BUFFER_SELECT;
+    entry->buf_group = 0;
+    entry->ioprio = IORING_RECV_MULTISHOT;
+    entry->file_index = 1;  // optlen: the cap
+    entry->user_data = kProbe;
+    storeRelease(sqTail_, sqLocalTail_);
+    bool armed = true;
+    bool first = true;
+    bool cancelled = false;
+    for (int rounds = 0; armed && rounds < 8; rounds++) {
+      int entered;
+      do {
+        entered = enter(sqLocalTail_ - loadAcquire(sqHead_), 1, IORING_ENTER_GETEVENTS);
+      } while (entered == -EINTR);
+      if (entered < 0) break;
+      unsigned head = *cqHead_;
+      unsigned tail = loadAcquire(cqTail_);
+      for (; head != tail; head++) {
+        const io_uring_cqe& cqe = cqes_[head & cqMask_];
+        if (cqe.user_data != kProbe) continue;
+        if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) recycle(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
+        bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
+        if (first) capped = cqe.res == 1 && !more;
+        first = false;
+        if (!more) armed = false;
+      }
+      storeRelease(cqHead_, tail);
+      __atomic_store_n(&bufferRing_->tail, bufferTail_, __ATOMIC_RELEASE);
+      if (armed && !first && !cancelled) {
+        io_uring_sqe* cancel = sqe();
+        if (cancel == nullptr) break;
+        cancel->opcode = IORING_OP_ASYNC_CANCEL;
+        cancel->fd = -1;
+        cancel->addr = kProbe;
+        cancel->user_data = kProbeCancel;
+        storeRelease(sqTail_, sqLocalTail_);
+        cancelled = true;
+      }
+    }
+  }
+  ::close(pair[0]);
+  ::close(pair[1]);
+  stats = RingStats();
+  return capped;
 }
 
 void Ring::close(void (*done)(void*), void* context) {
@@ -216,7 +291,9 @@ void Ring::onClosed(uv_handle_t* handle) {
   if (ring->sqes_ != nullptr) munmap(ring->sqes_, ring->sqeBytes_);
   if (ring->ringMemory_ != nullptr) munmap(ring->ringMemory_, ring->ringBytes_);
   if (ring->bufferRing_ != nullptr) munmap(ring->bufferRing_, ring->bufferRingBytes_);
-  if (ring->bufferMemory_ != nullptr) munmap(ring->bufferMemory_, ring->bufferMemoryBytes_);
+  // The buffers' memory stays mapped while JavaScript may still hold views of it (the ArrayBuffer's owner).
+  Arena::release(ring->arena_);
+  ring->arena_ = nullptr;
   ring->sqes_ = nullptr;
   ring->ringMemory_ = nullptr;
   ring->bufferRing_ = nullptr;
@@ -273,6 +350,7 @@ int Ring::newSlot(Slot::Kind kind) {
   s.kind = kind;
   s.abandoned = false;
   s.accepts = false;
+  s.views = false;
   s.stashed = false;
   s.target = nullptr;
   s.targetLength = 0;
@@ -310,8 +388,11 @@ int Ring::connect(int fd, const sockaddr* address, socklen_t length) {
   return slot;
 }
 
-int Ring::recvMultishot(int fd, bool multishot) {
+int Ring::recvMultishot(int fd, bool multishot, bool views, uint32_t limit) {
   RXLOOP_SQE(Slot::kReported);
+  slots_[slot].views = views;
+  // The kernel reads the cap from `optlen`, which shares its place with `file_index` (older headers lack the name).
+  if (limit > 0) entry->file_index = limit;
   entry->opcode = IORING_OP_RECV;
   entry->fd = fd;
   entry->flags = IOSQE_BUFFER_SELECT;
@@ -416,6 +497,24 @@ void Ring::recycle(uint16_t bid) {
   bufferTail_++;
 }
 
+unsigned Ring::giveBack(const int32_t* ids, unsigned count) {
+  if (bufferRing_ == nullptr) return 0;
+  unsigned returned = 0;
+  for (unsigned i = 0; i < count; i++) {
+    int32_t id = ids[i];
+    if (id < 0 || static_cast<unsigned>(id) >= bufferCount_ || lentMap_[id] == 0) {
+      stats.refusedReturns++;
+      continue;
+    }
+    lentMap_[id] = 0;
+    lentNow_--;
+    recycle(static_cast<uint16_t>(id));
+    returned++;
+  }
+  if (returned > 0) __atomic_store_n(&bufferRing_->tail, bufferTail_, __ATOMIC_RELEASE);
+  return returned;
+}
+
 int Ring::buffersInKernelUse() {
   // IORING_REGISTER_PBUF_STATUS (6.8): where the kernel's head is in the buffer ring.
   struct {
@@ -457,7 +556,7 @@ void Ring::drain() {
       const io_uring_cqe& cqe = cqes_[(head + i) & cqMask_];
       const Slot& s = slots_[cqe.user_data];
       if (s.kind != Slot::kReported) continue;
-      if ((cqe.flags & IORING_CQE_F_BUFFER) != 0 && cqe.res > 0) bytes += static_cast<size_t>(cqe.res);
+      if ((cqe.flags & IORING_CQE_F_BUFFER) != 0 && cqe.res > 0 && !s.views) bytes += static_cast<size_t>(cqe.res);
       else if (s.abandoned && s.stashed) bytes += s.stash.size();
     }
     uint8_t* data = nullptr;
@@ -488,6 +587,20 @@ void Ring::drain() {
         uint16_t bid = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
         int32_t res = cqe.res;
         int32_t where = -1;
+        if (s.kind == Slot::kReported && s.views && res > 0 && bid < bufferCount_ && lentMap_[bid] == 0) {
+          // Lent as it is: JavaScript reads the kernel's bytes in place and gives the buffer back when done.
+          lentMap_[bid] = 1;
+          lentNow_++;
+          stats.lent++;
+          stats.bufferBytes += static_cast<uint64_t>(res);
+          int32_t* record = meta_ + out * kMetaFields;
+          record[0] = slot;
+          record[1] = res;
+          record[2] = static_cast<int32_t>(cqe.flags & 0xffff) | kMetaView;
+          record[3] = bid;
+          out++;
+          continue;
+        }
         if (s.kind == Slot::kReported && res > 0) {
           std::memcpy(data + offset, bufferMemory_ + static_cast<size_t>(bid) * bufferSize_, static_cast<size_t>(res));
           where = static_cast<int32_t>(offset);
@@ -539,6 +652,7 @@ void Ring::drain() {
       s.abandoned = false;
       s.stashed = false;
       s.accepts = false;
+      s.views = false;
       s.target = nullptr;
       std::vector<uint8_t>().swap(s.stash);
       std::vector<iovec>().swap(s.iov);

@@ -25,6 +25,9 @@ struct Slot {
   bool stashed = false;
   // An accept: each of its completions with a result >= 0 is a descriptor the kernel already installed.
   bool accepts = false;
+  // A buffer-select receive whose buffers are lent to JavaScript as views (not copied out, not recycled here):
+  // each comes back through giveBack.
+  bool views = false;
   uint8_t* target = nullptr;
   uint32_t targetLength = 0;
   std::vector<uint8_t> stash;
@@ -41,6 +44,18 @@ struct RingStats {
   uint64_t batches = 0;       // calls into JavaScript
   uint64_t bufferBytes = 0;   // bytes received into the provided buffer ring
   uint64_t overflows = 0;     // times the CQ overflowed (flushed with GETEVENTS)
+  uint64_t lent = 0;          // provided buffers lent to JavaScript as views, all told
+  uint64_t refusedReturns = 0;  // giveBack ids that were not lent (a double return, or never lent): ignored
+};
+
+// The provided buffers' memory: shared by the ring and, once JavaScript has a view of it, by the ArrayBuffer
+// over it, so it stays mapped while either still uses it (a lease may outlive its ring).
+struct Arena {
+  uint8_t* memory = nullptr;
+  size_t bytes = 0;
+  int owners = 0;
+  // Drops one owner; the last one unmaps the memory and frees the arena.
+  static void release(Arena* arena);
 };
 
 class Ring {
@@ -62,7 +77,10 @@ class Ring {
   // Each returns the slot (> 0) the request completes on, or -errno.
   int accept(int fd);
   int connect(int fd, const sockaddr* address, socklen_t length);
-  int recvMultishot(int fd, bool multishot);
+  // `views`: the buffers this receive completes into are lent to JavaScript (record[3] is the buffer id, the
+  // record's flags carry kMetaView) and come back through giveBack. `limit` (0: none) caps the bytes a
+  // multishot receive takes in all before it ends (the kernel's total-length cap).
+  int recvMultishot(int fd, bool multishot, bool views, uint32_t limit);
   int recvInto(int fd, uint8_t* target, uint32_t length);
   int send(int fd, const uint8_t* data, uint32_t length);
   int sendv(int fd, const std::vector<iovec>& parts);
@@ -74,6 +92,14 @@ class Ring {
   int abandon(int slot);
   // Hands the queued requests to the kernel now.
   int submit();
+  // Puts lent buffers back in the buffer ring; ids that are not lent now are ignored and counted. Returns how
+  // many went back.
+  unsigned giveBack(const int32_t* ids, unsigned count);
+  // The memory of the provided buffers (the caller adds itself as an owner to keep it).
+  Arena* arena() const { return arena_; }
+  unsigned buffersLent() const { return lentNow_; }
+  // Whether the kernel ends a multishot receive once it took `limit` bytes (probed at open, on a socket pair).
+  bool cappedReceives() const { return cappedReceives_; }
 
   void track(int fd) { fds_.insert(fd); }
   void untrack(int fd) { fds_.erase(fd); }
@@ -98,6 +124,7 @@ class Ring {
   int newSlot(Slot::Kind kind);
   int enter(unsigned toSubmit, unsigned minComplete, unsigned flags);
   void recycle(uint16_t bid);
+  bool probeCappedReceive();
   void updateRef();
   static void onPoll(uv_poll_t* handle, int status, int events);
   static void onPrepare(uv_prepare_t* handle);
@@ -126,7 +153,10 @@ class Ring {
   io_uring_buf_ring* bufferRing_ = nullptr;
   size_t bufferRingBytes_ = 0;
   uint8_t* bufferMemory_ = nullptr;
-  size_t bufferMemoryBytes_ = 0;
+  Arena* arena_ = nullptr;
+  std::vector<uint8_t> lentMap_;
+  unsigned lentNow_ = 0;
+  bool cappedReceives_ = false;
   unsigned bufferCount_ = 0;
   unsigned bufferSize_ = 0;
   uint16_t bufferTail_ = 0;
@@ -151,5 +181,7 @@ class Ring {
 
 // Values of the third meta field besides the CQE flags.
 constexpr unsigned kMetaFields = 4;  // slot, res, flags, data offset (-1: no bytes in `data`)
+// In a record's flags: its bytes are in a lent provided buffer, whose id is the record's fourth field.
+constexpr int32_t kMetaView = 1 << 16;
 
 }  // namespace rxloop

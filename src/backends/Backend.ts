@@ -58,6 +58,10 @@ export type SocketAddress =
  * - `'completion'`: the transport allocates chunks and calls `completed(chunks)`; the chunks are the reader's.
  * - `'leased'`: the transport reads into buffers taken from a {@link BufferSource} and calls `completed(views)`
  *   with views of the filled bytes; the reader gives each buffer back to its source when done.
+ * - `'provided'`: the transport reads into buffers of the backend's own (an io_uring provided buffer ring: the
+ *   kernel picks a buffer when bytes arrive, several reads in flight) and calls `completed(views)` with views of
+ *   them; the reader gives each back with {@link Transport.releaseProvided}. Only where
+ *   `features.providedBuffers` is true; see {@link ProvidedReads}.
  *
  * ## Example
  * ```ts
@@ -70,7 +74,42 @@ export type SocketAddress =
  * }
  * ```
  */
-export type ReadMode = 'readiness' | 'completion' | 'leased';
+export type ReadMode = 'readiness' | 'completion' | 'leased' | 'provided';
+
+/**
+ * What a reader in `'provided'` mode asks of the transport. The views it holds are its read credit: while it
+ * holds `credit` of them, the transport stops reading (the peer is slowed by TCP), and reading resumes as views
+ * come back through {@link Transport.releaseProvided}. The credit is counted in whole buffers and is soft by at
+ * most what one poll of the kernel brings (a multishot receive completes for all the bytes already waiting
+ * before it can be stopped). When the backend's buffers are all lent, every reader of that backend waits for
+ * some to come back: exhaustion is back-pressure, never an error.
+ *
+ * ## Example
+ * ```ts
+ * import type { ProvidedReads, Transport } from 'rxloop';
+ *
+ * // Hold at most 8 of the ring's buffers; give each back once its bytes are written on.
+ * function forward(from: Transport, to: Transport): void {
+ *   const reads: ProvidedReads = { credit: 8 };
+ *   from.setReadMode('provided', reads);
+ *   from.attach({
+ *     readable: () => {},
+ *     completed: (views) => views.forEach((view) => {
+ *       to.write(Buffer.from(view));
+ *       from.releaseProvided?.(view);
+ *     }),
+ *     writable: () => {},
+ *     ended: () => to.end(),
+ *     closed: () => to.close(),
+ *   });
+ *   from.setReading(true);
+ * }
+ * ```
+ */
+export interface ProvidedReads {
+  /** The most of the backend's buffers the reader holds at once (a positive integer). */
+  readonly credit: number;
+}
 
 /**
  * Supplies the buffers a transport reads into in `'leased'` mode. Returning `null` means "no credit": the
@@ -152,6 +191,11 @@ export interface TransportSink {
 export interface TransportFeatures {
   /** `'leased'` reads go straight into the leased buffers (no copy). When false, the backend copies into them. */
   readonly zeroCopyLeasedReads: boolean;
+  /**
+   * The transport offers `'provided'` reads: views of the backend's own receive buffers (the io_uring provided
+   * buffer ring), filled by the kernel, `bufferSize` bytes at most each. `undefined` where it does not.
+   */
+  readonly providedBuffers?: { readonly bufferSize: number } | undefined;
   /** The transport is encrypted (TLS). */
   readonly secure: boolean;
 }
@@ -199,8 +243,18 @@ export interface Transport {
    * an end) and delivers them after `attach`.
    */
   attach(sink: TransportSink): void;
-  /** Chooses how bytes are handed over; `source` is required for `'leased'`. Takes effect for the next read. */
-  setReadMode(mode: ReadMode, source?: BufferSource): void;
+  /**
+   * Chooses how bytes are handed over; `source` is required for `'leased'` (a {@link BufferSource}) and for
+   * `'provided'` (a {@link ProvidedReads}, where `features.providedBuffers` says the transport has them; elsewhere
+   * `'provided'` throws `ERR_UNSUPPORTED`). Takes effect for the next read.
+   */
+  setReadMode(mode: ReadMode, source?: BufferSource | ProvidedReads): void;
+  /**
+   * `'provided'` mode: gives back a view that `completed` delivered, so its buffer can be filled again. Call it
+   * once per view, also after the transport closed (the buffer belongs to the backend, not to the socket); a
+   * second return of the same view is ignored. Absent on transports without provided buffers.
+   */
+  releaseProvided?(view: Buffer): void;
   /** Starts (`true`) or stops (`false`) taking bytes from the operating system. Starts stopped. */
   setReading(on: boolean): void;
   /** Readiness mode: up to `size` buffered bytes (all of them without `size`), or `null` when none are buffered. */

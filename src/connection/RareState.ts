@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { BufferSource, ReadMode, SocketAddress } from '../backends/Backend.js';
+import type { BufferSource, ProvidedReads, ReadMode, SocketAddress } from '../backends/Backend.js';
 import type { Connection } from '../Connection.js';
 import type { ConnectionClosed } from '../ConnectionClosed.js';
 import type { DemandState } from '../DemandState.js';
@@ -18,8 +18,8 @@ export interface WaitingReader {
   start(): void;
   /** The input ended (`undefined`) or the connection failed before this reader's turn. */
   finish(error: RxloopError | undefined): void;
-  /** The buffers a leased reader reads into. */
-  readonly source?: BufferSource;
+  /** The buffers a leased reader reads into, or a provided reader's credit. */
+  readonly source?: BufferSource | ProvidedReads;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Observer, Unsubscribable } from 'rxjs';
-import type { BufferSource, ReadMode } from '../backends/Backend.js';
+import type { BufferSource, ProvidedReads, ReadMode } from '../backends/Backend.js';
 import type { Connection } from '../Connection.js';
 import type { DataObserver } from '../ConnectionData.js';
 import type { RxloopError } from '../errors.js';
@@ -84,17 +84,22 @@ export function subscribeReadable(connection: Connection, subscriber: Observer<C
  * that operator instead. While other readers read, the reader waits its turn (see {@link Connection}); it
  * starts asking `source` for buffers only then. The returned function stops it, or takes it out of the line.
  *
+ * With `mode` `'provided'`, the buffers are the backend's own (see `ProvidedReads`): `source` is then the
+ * reader's credit, and each view goes back through `Connection.releaseProvided`.
+ *
  * @internal
  * @param source supplies the buffers (returning `null` pauses reading until {@link Connection.resumeLeased})
  * @param onChunks receives the filled views; the array is only valid during the call
  * @param onEnd called once at the end of input (`undefined`) or on failure (the error)
+ * @param mode `'leased'` (the default) or `'provided'`
  * @returns the function that stops this reader
  */
 export function readLeased(
-connection: Connection,
-  source: BufferSource,
+  connection: Connection,
+  source: BufferSource | ProvidedReads,
   onChunks: (chunks: readonly Buffer[]) => void,
   onEnd: (error: RxloopError | undefined) => void,
+  mode: 'leased' | 'provided' = 'leased',
 ): () => void {
   if ((connection.flags & INPUT_ENDED) !== 0 || connection.closedWith !== undefined) {
     onEnd(connection.closedWith?.error);
@@ -111,13 +116,13 @@ connection: Connection,
     };
   };
   let waiting: WaitingReader | undefined;
-  if (mayStart(connection, 'leased')) {
-    startReading(connection, 'leased', source);
+  if (mayStart(connection, mode)) {
+    startReading(connection, mode, source);
     start();
   } else {
     state = 'waiting';
     waiting = wait(connection, {
-      mode: 'leased',
+      mode,
       source,
       start,
       finish: (error) => {
@@ -144,15 +149,20 @@ connection: Connection,
 }
 
 
+/** Whether readers of `mode` read alone (their own buffers or credit), so each starts the mode afresh. */
+function alone(mode: ReadMode): boolean {
+  return mode === 'leased' || mode === 'provided';
+}
+
 /** Whether a reader of `mode` may start now rather than wait: nobody reads, or it joins readers of its kind. */
 function mayStart(connection: Connection, mode: ReadMode): boolean {
   if (connection.rare?.waiting !== undefined) return false;
-  return connection.readers === 0 || (connection.mode === mode && mode !== 'leased');
+  return connection.readers === 0 || (connection.mode === mode && !alone(mode));
 }
 
 /** Counts a reader in, switching the transport to its mode (always for a leased reader: a new source). */
-function startReading(connection: Connection, mode: ReadMode, source: BufferSource | undefined): void {
-  if (connection.mode !== mode || mode === 'leased') connection.transport.setReadMode(mode, source);
+function startReading(connection: Connection, mode: ReadMode, source: BufferSource | ProvidedReads | undefined): void {
+  if (connection.mode !== mode || alone(mode)) connection.transport.setReadMode(mode, source);
   connection.mode = mode;
   connection.readers++;
   connection.updateReading(true);
@@ -196,7 +206,7 @@ function startWaiting(connection: Connection, joinOnly: boolean): void {
   const rare = connection.rare!;
   while (rare.waiting !== undefined) {
     const next = rare.waiting[0]!;
-    if (connection.readers > 0 && !(next.mode === connection.mode && next.mode !== 'leased')) return;
+    if (connection.readers > 0 && !(next.mode === connection.mode && !alone(next.mode))) return;
     if (joinOnly && connection.readers === 0) return;
     rare.waiting.shift();
     if (rare.waiting.length === 0) rare.waiting = undefined;
@@ -204,7 +214,7 @@ function startWaiting(connection: Connection, joinOnly: boolean): void {
       next.finish(connection.closedWith?.error);
       continue;
     }
-    if (connection.mode !== next.mode || next.mode === 'leased') connection.transport.setReadMode(next.mode, next.source);
+    if (connection.mode !== next.mode || alone(next.mode)) connection.transport.setReadMode(next.mode, next.source);
     connection.mode = next.mode;
     connection.readers++;
     next.start();

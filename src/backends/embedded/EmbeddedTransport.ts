@@ -1,5 +1,6 @@
 import type {
   BufferSource,
+  ProvidedReads,
   ReadMode,
   SocketAddress,
   Transport,
@@ -126,7 +127,10 @@ export class EmbeddedTransport implements Transport {
     this.schedule();
   }
 
-  setReadMode(mode: ReadMode, source?: BufferSource): void {
+  setReadMode(mode: ReadMode, source?: BufferSource | ProvidedReads): void {
+    if (mode === 'provided') {
+      throw new RxloopError(ErrorCode.UNSUPPORTED, "expected a transport with provided buffers for read mode 'provided', but the embedded backend has none");
+    }
     if (mode !== 'completion' && mode !== 'readiness' && mode !== 'leased') {
       throw new RxloopError(
         ErrorCode.INVALID_ARGUMENT,
@@ -137,7 +141,7 @@ export class EmbeddedTransport implements Transport {
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, "expected a BufferSource with read mode 'leased', got none");
     }
     this.mode = mode;
-    this.source = source;
+    this.source = source as BufferSource | undefined;
     // A new reader (or source) is a new read request: bytes already waiting are its to take.
     if (this.reading && (this.inbound.length > 0 || this.eofReceived)) this.schedule();
   }

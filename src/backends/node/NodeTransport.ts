@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type {
   BufferSource,
+  ProvidedReads,
   ReadMode,
   SocketAddress,
   Transport,
@@ -210,7 +211,10 @@ export class NodeTransport implements Transport {
     if (this.reading) this.resumeReading();
   }
 
-  setReadMode(mode: ReadMode, source?: BufferSource): void {
+  setReadMode(mode: ReadMode, source?: BufferSource | ProvidedReads): void {
+    if (mode === 'provided') {
+      throw new RxloopError(ErrorCode.UNSUPPORTED, "expected a transport with provided buffers for read mode 'provided', but the node backend has none (the uring backend has)");
+    }
     if (mode === 'leased' && source === undefined) {
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, "expected a BufferSource with read mode 'leased', got none");
     }
@@ -218,7 +222,7 @@ export class NodeTransport implements Transport {
     // The posted lease belongs to the old mode and source: never read into it again.
     this.abandonPostedLease();
     this.mode = mode;
-    this.source = mode === 'leased' ? source : undefined;
+    this.source = mode === 'leased' ? (source as BufferSource) : undefined;
     if (this.reading) this.resumeReading();
   }
 

@@ -161,9 +161,11 @@ export class UringAcceptor implements Acceptor, RingOwner {
   /** Cancels the accept at once (so no connection is taken after this) and closes the listening socket. */
   private release(): void {
     const ring = this.loop.ring;
-    if (this.slot !== 0) ring.abandon(this.slot);
+    // A ring already closed (a backend's own, closed first) took its requests and descriptors with it.
+    const ringOpen = !this.loop.isClosed;
+    if (this.slot !== 0 && ringOpen) ring.abandon(this.slot);
     if (this.fd >= 0) {
-      ring.closeNow(this.fd);
+      if (ringOpen) ring.closeNow(this.fd);
       this.fd = -1;
       if (this.spec.path !== undefined) {
         try {

@@ -4,11 +4,17 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, RxloopError, toRxloopError } from '../../errors.js';
 import { uringSupport } from './uringSupport.js';
+import type { TransportFeatures } from '../Backend.js';
 
 /** The addon's class Ring (native/src/binding.cc): one io_uring with its provided buffers and libuv handles. */
 export interface NativeRing {
-  /** Four int32 per completion in a batch: slot, result, CQE flags, offset of its bytes in `data` (-1: none). */
+  /**
+   * Four int32 per completion in a batch: slot, result, CQE flags, offset of its bytes in `data` (-1: none), or,
+   * when the flags carry META_VIEW, the id of the lent provided buffer that holds them.
+   */
   readonly meta: ArrayBuffer;
+  /** The provided buffers' memory (absent where Node-API refuses external memory: then nothing is lent). */
+  readonly arena?: ArrayBuffer;
   listenInet(host: string, port: number, backlog: number, reusePort: boolean): number;
   listenUnix(path: string, backlog: number): number;
   socket(kind: 4 | 6 | 0): number;
@@ -22,7 +28,10 @@ export interface NativeRing {
   adopt(fd: number): number;
   track(fd: number): void;
   accept(fd: number): number;
-  recvMultishot(fd: number, multishot: boolean): number;
+  /** Whether the kernel ends a multishot receive at a byte cap (`limit`), probed when the ring was made. */
+  readonly cappedReceives: boolean;
+  recvMultishot(fd: number, multishot: boolean, views: boolean, limit: number): number;
+  giveBack(ids: Int32Array, count: number): number;
   recvInto(fd: number, target: Uint8Array): number;
   send(fd: number, data: Uint8Array): number;
   sendv(fd: number, parts: readonly Uint8Array[]): number;
@@ -69,6 +78,12 @@ export interface UringRingStats {
   readonly setupFlags: number;
   /** Receives that ended because every provided buffer was out (ENOBUFS), each re-armed once buffers came back. */
   readonly noBuffers: number;
+  /** Provided buffers lent to readers as views now (`'provided'` reads), not yet given back. */
+  readonly buffersLent: number;
+  /** Provided buffers lent as views since the ring was made. */
+  readonly lent: number;
+  /** Returns of buffers that were not lent (a view given back twice): ignored, so the ring stays sound. */
+  readonly refusedReturns: number;
 }
 
 /** Receives the completions of the requests it submitted. */
@@ -80,6 +95,8 @@ export interface RingOwner {
 }
 
 const F_MORE = 2;
+/** In a batch record's flags: the bytes are in a lent provided buffer whose id is the record's fourth field. */
+const META_VIEW = 1 << 16;
 
 type NativeModule = { Ring: new (deliver: (count: number, data: Buffer | undefined) => void, entries: number, buffers: number, bufferSize: number) => NativeRing };
 
@@ -117,11 +134,87 @@ export class UringLoop {
   private touched: RingOwner[] = [];
   private readonly flushing: Set<{ flushWrites(): void }> = new Set();
   private flushScheduled = false;
+  /** The provided buffers' memory, which lent views are of; `undefined`: nothing is lent, receives are copied. */
+  readonly arena: ArrayBuffer | undefined;
+  /** Bytes per provided buffer. */
+  readonly bufferSize: number;
+  /** Provided buffers in the ring. */
+  readonly bufferCount: number;
+  /** Ids of views given back this turn, returned to the ring in one call at the end of it. */
+  private readonly returns: Int32Array;
+  private returnCount = 0;
+  private returnScheduled = false;
+  /** The view each lent buffer was lent as: only that very view gives it back (a stale one is refused). */
+  private readonly lentViews: (Uint8Array | undefined)[];
+  private refusedHere = 0;
+  /** Receives parked on ENOBUFS while buffers were lent: re-armed once some come back. */
+  private readonly waitingForBuffers = new Set<{ buffersBack(): void }>();
 
   constructor(entries = 1024, buffers = 1024, bufferSize = 16384) {
     const { Ring } = loadNative();
     this.ring = new Ring((count, data) => this.onBatch(count, data), entries, buffers, bufferSize);
     this.meta = new Int32Array(this.ring.meta);
+    this.arena = this.ring.arena;
+    this.bufferSize = bufferSize;
+    this.bufferCount = buffers;
+    this.returns = new Int32Array(buffers);
+    this.lentViews = new Array<Uint8Array | undefined>(buffers).fill(undefined);
+    this.features = Object.freeze({
+      zeroCopyLeasedReads: true,
+      secure: false,
+      providedBuffers: this.arena === undefined ? undefined : Object.freeze({ bufferSize }),
+    });
+  }
+
+  /** What this ring's transports can do: leased reads into the reader's buffers, provided reads when lent. */
+  readonly features: TransportFeatures;
+
+  /** Whether `chunk` is a view of a lent provided buffer. */
+  isView(chunk: Uint8Array): boolean {
+    return this.arena !== undefined && chunk.buffer === this.arena;
+  }
+
+  /**
+   * Gives a lent view's buffer back to the ring (at the end of this turn, with the others given back in it).
+   * Returns `false` for a chunk that is not a view of the ring's buffers.
+   */
+  giveBack(view: Uint8Array): boolean {
+    if (this.arena === undefined || view.buffer !== this.arena) return false;
+    if (this.closed) return true; // the ring is gone; its memory goes when the last view does
+    const id = Math.floor(view.byteOffset / this.bufferSize);
+    if (this.lentViews[id] !== view) {
+      // Given back already (and perhaps lent again since, as another view): returning it now would hand the
+      // kernel a buffer someone is reading. Refused and counted.
+      this.refusedHere++;
+      return true;
+    }
+    this.lentViews[id] = undefined;
+    if (this.returnCount === this.returns.length) this.flushReturns();
+    this.returns[this.returnCount++] = id;
+    if (!this.returnScheduled) {
+      this.returnScheduled = true;
+      process.nextTick(() => this.flushReturns());
+    }
+    return true;
+  }
+
+  /** Re-arms `receiver` (its `buffersBack`) once lent buffers come back; see {@link UringLoop.giveBack}. */
+  waitForBuffers(receiver: { buffersBack(): void }): void {
+    this.waitingForBuffers.add(receiver);
+  }
+
+  /** Provided buffers lent as views and not yet given back to the ring (counted here, as the ring counts them). */
+  lentNow = 0;
+
+  private flushReturns(): void {
+    this.returnScheduled = false;
+    if (this.returnCount === 0 || this.closed) return;
+    this.lentNow -= this.ring.giveBack(this.returns, this.returnCount);
+    this.returnCount = 0;
+    if (this.waitingForBuffers.size === 0) return;
+    const waiting = [...this.waitingForBuffers];
+    this.waitingForBuffers.clear();
+    for (const receiver of waiting) receiver.buffersBack();
   }
 
   /**
@@ -137,18 +230,49 @@ export class UringLoop {
     return slot;
   }
 
-  /** Closes the ring: every request ends, and the sockets it still knows are closed. */
+  /** Closes the ring: every request ends, the sockets it still knows are closed, and so are their transports. */
   close(): void {
     if (this.closed) return;
+    // The transports first (while the ring can still name their peers), then the ring, which closes their
+    // descriptors with every other socket it knows.
+    const live = this.live;
+    this.live = undefined;
+    if (live !== undefined) for (const transport of live) transport.ringClosed();
     this.closed = true;
     this.ring.destroy();
   }
 
+  /** Whether {@link UringLoop.close} ran. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   private closed = false;
+  /**
+   * The open transports of a ring that can be closed before its thread ends (a backend's own ring), told when
+   * it is; the thread's shared ring keeps no such list (it lives as long as everything on it).
+   */
+  private live: Set<{ ringClosed(): void }> | undefined;
+
+  /** Makes {@link UringLoop.close} close the transports still open on the ring (see `live`). */
+  trackTransports(): void {
+    this.live ??= new Set();
+  }
+
+  /** Registers an open transport (only where the ring tracks them). */
+  opened(transport: { ringClosed(): void }): void {
+    this.live?.add(transport);
+  }
+
+  /** Unregisters a closed transport. */
+  ended(transport: { ringClosed(): void }): void {
+    this.live?.delete(transport);
+  }
 
   /** The ring's counters. */
   stats(): UringRingStats {
-    return { ...this.ring.stats(), noBuffers: this.noBuffers };
+    const stats = this.ring.stats();
+    return { ...stats, noBuffers: this.noBuffers, refusedReturns: stats.refusedReturns + this.refusedHere };
   }
 
   /** Asks for `owner.batchEnd()` after the batch being dispatched. */
@@ -177,7 +301,8 @@ export class UringLoop {
     for (let i = 0; i < count; i++) {
       const slot = meta[i * 4]!;
       const res = meta[i * 4 + 1]!;
-      const more = (meta[i * 4 + 2]! & F_MORE) !== 0;
+      const flags = meta[i * 4 + 2]!;
+      const more = (flags & F_MORE) !== 0;
       const offset = meta[i * 4 + 3]!;
       const owner = this.owners[slot];
       const kind = this.kinds[slot]!;
@@ -185,8 +310,19 @@ export class UringLoop {
         this.owners[slot] = undefined;
         this.pins[slot] = undefined;
       }
-      if (owner === undefined) continue;
-      const bytes = offset >= 0 && data !== undefined && res > 0 ? data.subarray(offset, offset + res) : undefined;
+      let bytes: Buffer | undefined;
+      if ((flags & META_VIEW) !== 0) {
+        bytes = Buffer.from(this.arena!, offset * this.bufferSize, res);
+        this.lentViews[offset] = bytes;
+        this.lentNow++;
+        if (owner === undefined) {
+          this.giveBack(bytes);
+          continue;
+        }
+      } else {
+        if (owner === undefined) continue;
+        bytes = offset >= 0 && data !== undefined && res > 0 ? data.subarray(offset, offset + res) : undefined;
+      }
       owner.complete(kind, res, more, bytes);
     }
     const touched = this.touched;

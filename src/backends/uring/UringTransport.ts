@@ -1,5 +1,6 @@
 import type {
   BufferSource,
+  ProvidedReads,
   ReadMode,
   SocketAddress,
   Transport,
@@ -16,6 +17,7 @@ const RECV_LEASE = 2;
 const SEND = 3;
 const SHUTDOWN = 4;
 const CLOSE = 5;
+const RECV_PROVIDED = 6;
 
 const { ECANCELED, ENOBUFS, EINVAL, EINTR, EAGAIN } = constants.errno;
 const SHUT_WR = 1;
@@ -26,9 +28,10 @@ const HIGH_WATER_MARK = 64 * 1024;
 /** The most buffers one vectored send takes (IOV_MAX). */
 const MAX_PARTS = 1024;
 
-const FEATURES: TransportFeatures = Object.freeze({ zeroCopyLeasedReads: true, secure: false });
-
 type HeldEvent = 'ended' | 'writable' | 'closed';
+
+/** The one-chunk array provided views are delivered in (valid only during the call; see TransportSink.completed). */
+const SINGLE: Buffer[] = [];
 
 /**
  * A stream socket (TCP or Unix) driven by io_uring: receives complete into the provided buffer ring (completion
@@ -52,7 +55,6 @@ type HeldEvent = 'ended' | 'writable' | 'closed';
  * @internal
  */
 export class UringTransport implements Transport, RingOwner {
-  readonly features = FEATURES;
   readonly writableHighWaterMark = HIGH_WATER_MARK;
   bytesRead = 0;
   bytesWritten = 0;
@@ -63,6 +65,11 @@ export class UringTransport implements Transport, RingOwner {
   private held: HeldEvent[] | undefined = [];
   private mode: ReadMode = 'completion';
   private source: BufferSource | undefined;
+  /** The `'provided'` reader's terms, and the lent views it holds now (its credit is spent at `credit`). */
+  private provided: ProvidedReads | undefined;
+  private heldViews = 0;
+  /** A receive ended with ENOBUFS while buffers were lent: it waits for some to come back (`buffersBack`). */
+  private parked = false;
   private reading = false;
   /** The receive in flight (0: none) and what kind it is. */
   private recvSlot = 0;
@@ -113,6 +120,25 @@ export class UringTransport implements Transport, RingOwner {
     this.loop = loop;
     this.fd = fd;
     this.unix = unix;
+    loop.opened(this);
+  }
+
+  /** The ring was closed under this transport (its descriptor with it): it is closed too, with an error. @internal */
+  ringClosed(): void {
+    if (this.closed) return;
+    this.error ??= new RxloopError(ErrorCode.SOCKET_CLOSED, `the connection to ${this.describePeer()} was closed with its backend's ring`);
+    this.fd = -1;
+    this.shutting = true;
+    this.aborting = true;
+    this.dropInput();
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.recvSlot = this.sendSlot = this.shutdownSlot = this.closeSlot = 0;
+    this.emitClosed();
+  }
+
+  get features(): TransportFeatures {
+    return this.loop.features;
   }
 
   get localAddress(): SocketAddress | undefined {
@@ -152,13 +178,25 @@ export class UringTransport implements Transport, RingOwner {
     if (this.reading) this.scheduleDrain();
   }
 
-  setReadMode(mode: ReadMode, source?: BufferSource): void {
+  setReadMode(mode: ReadMode, source?: BufferSource | ProvidedReads): void {
     if (mode === 'leased' && source === undefined) {
       throw new RxloopError(ErrorCode.INVALID_ARGUMENT, "expected a BufferSource with read mode 'leased', got none");
     }
+    if (mode === 'provided') {
+      if (this.loop.arena === undefined) {
+        throw new RxloopError(ErrorCode.UNSUPPORTED, "expected a transport with provided buffers for read mode 'provided', but this ring lends none (Node-API refused external memory here)");
+      }
+      const credit = (source as ProvidedReads | undefined)?.credit;
+      if (!(Number.isInteger(credit) && credit! > 0)) {
+        throw new RxloopError(ErrorCode.INVALID_ARGUMENT, `expected read mode 'provided' with a credit that is a positive integer, got ${String(credit)}`);
+      }
+    }
     const wasLeased = this.mode === 'leased';
     this.mode = mode;
-    this.source = mode === 'leased' ? source : undefined;
+    this.source = mode === 'leased' ? (source as BufferSource) : undefined;
+    this.provided = mode === 'provided' ? (source as ProvidedReads) : undefined;
+    // Views a reader of another kind cannot give back become copies, and their buffers go back to the ring.
+    if (mode !== 'provided') this.copyViews();
     if (this.heldLease !== undefined) {
       // A filled lease of the old reader: its bytes go to the new one as a copy; the buffer is the old source's.
       this.keep(Buffer.from(this.heldLease), true);
@@ -167,6 +205,8 @@ export class UringTransport implements Transport, RingOwner {
     if (this.recvSlot !== 0 && !this.recvCancelling) {
       if (this.recvKind === RECV_LEASE) this.abandonLease();
       else if (mode === 'leased' && !wasLeased) this.cancelRecv();
+      // A receive of the other buffer kind (lent views or copies) is replaced by one of the reader's kind.
+      else if ((this.recvKind === RECV_PROVIDED) !== (mode === 'provided')) this.cancelRecv();
     }
     if (this.reading) this.scheduleDrain();
   }
@@ -174,7 +214,19 @@ export class UringTransport implements Transport, RingOwner {
   setReading(on: boolean): void {
     this.reading = on;
     if (on) this.scheduleDrain();
-    else if (this.recvKind === RECV_MULTI && this.pendingBytes >= READ_AHEAD) this.cancelRecv();
+    else if (this.recvKind === RECV_PROVIDED || (this.recvKind === RECV_MULTI && this.pendingBytes >= READ_AHEAD)) this.cancelRecv();
+  }
+
+  releaseProvided(view: Buffer): void {
+    if (!this.loop.giveBack(view)) return;
+    if (this.heldViews > 0) this.heldViews--;
+    if (this.mode === 'provided' && this.reading && this.recvSlot === 0 && !this.closed && !this.shutting) this.scheduleDrain();
+  }
+
+  /** Lent buffers came back to the ring after a receive of this transport found none. @internal */
+  buffersBack(): void {
+    this.parked = false;
+    if (!this.closed && !this.shutting) this.scheduleDrain();
   }
 
   read(size?: number): Buffer | null {
@@ -292,6 +344,7 @@ export class UringTransport implements Transport, RingOwner {
   complete(kind: number, res: number, more: boolean, bytes: Buffer | undefined): void {
     switch (kind) {
       case RECV_MULTI:
+      case RECV_PROVIDED:
         this.received(res, more, bytes);
         break;
       case RECV_LEASE:
@@ -347,8 +400,14 @@ export class UringTransport implements Transport, RingOwner {
       return;
     }
     if (res === -ENOBUFS) {
-      // Every provided buffer is out: back-pressure, not an error. The batch gives them back; pump re-arms.
+      // Every provided buffer is out: back-pressure, not an error. Buffers copied out went back with the batch
+      // (pump re-arms); buffers lent to readers come back when they give them, and the receive waits for that.
       this.loop.noBuffers++;
+      // Copied-out buffers are back in the ring by now; only when readers hold them all is there none yet.
+      if (this.loop.lentNow >= this.loop.bufferCount) {
+        this.parked = true;
+        this.loop.waitForBuffers(this);
+      }
       return;
     }
     if (res === -ECANCELED || res === -EINTR || res === -EAGAIN) return; // re-armed by pump
@@ -389,14 +448,44 @@ export class UringTransport implements Transport, RingOwner {
     this.fail(ringError(res, `read from ${this.describePeer()}`, 'recv'));
   }
 
-  /** Bytes from the buffer ring (owned): straight to the reader when it reads in this mode, else kept. */
+  /**
+   * Bytes from the buffer ring, copied out (owned) or a lent view (the ring's until given back): straight to the
+   * reader when it reads in this mode, else kept. A view that reaches a reader of another kind becomes a copy.
+   */
   private take(bytes: Buffer): void {
-    if (this.shutting) return;
-    if (this.reading && this.pendingBytes === 0 && this.heldLease === undefined && this.mode === 'completion') {
+    const loop = this.loop;
+    if (this.shutting) {
+      loop.giveBack(bytes);
+      return;
+    }
+    if (this.mode !== 'provided' && loop.isView(bytes)) {
+      const copy = Buffer.from(bytes);
+      loop.giveBack(bytes);
+      bytes = copy;
+    }
+    if (this.reading && this.pendingBytes === 0 && this.heldLease === undefined && (this.mode === 'completion' || this.mode === 'provided')) {
       this.batch.push(bytes);
       return;
     }
     this.keep(bytes, false);
+  }
+
+  /** Turns the lent views this transport keeps into copies, giving their buffers back to the ring. */
+  private copyViews(): void {
+    const loop = this.loop;
+    for (const list of [this.pending, this.batch]) {
+      for (let i = 0; i < list.length; i++) {
+        const chunk = list[i]!;
+        if (!loop.isView(chunk)) continue;
+        list[i] = Buffer.from(chunk);
+        loop.giveBack(chunk);
+      }
+    }
+  }
+
+  /** Gives back the lent views among `chunks` (input dropped, or nobody to deliver them to). */
+  private giveBackViews(chunks: readonly Buffer[]): void {
+    for (const chunk of chunks) this.loop.giveBack(chunk);
   }
 
   private keep(bytes: Buffer, front: boolean): void {
@@ -436,8 +525,11 @@ export class UringTransport implements Transport, RingOwner {
     }
     if (this.recvSlot !== 0) {
       if (this.recvKind === RECV_MULTI && !this.recvCancelling && !this.reading && this.pendingBytes >= READ_AHEAD) this.cancelRecv();
+      // The provided reader's credit is spent (or it stopped): no more buffers for it until it gives some back.
+      if (this.recvKind === RECV_PROVIDED && !this.recvCancelling && (!this.reading || this.heldViews >= this.provided!.credit)) this.cancelRecv();
       return;
     }
+    if (this.parked) return;
     if (!this.reading && this.pendingBytes >= READ_AHEAD) return;
     if (this.mode === 'leased') {
       if (!this.reading || this.pendingBytes > 0 || this.heldLease !== undefined) return;
@@ -453,13 +545,26 @@ export class UringTransport implements Transport, RingOwner {
       this.recvKind = RECV_LEASE;
       return;
     }
-    const slot = this.loop.own(this.loop.ring.recvMultishot(this.fd, this.loop.multishot), this, RECV_MULTI);
+    const views = this.mode === 'provided';
+    let multishot = this.loop.multishot;
+    let limit = 0;
+    if (views) {
+      // The provided reader reads only while it reads and has credit (no read-ahead into lent buffers). The
+      // receive takes at most the credit left: a multishot receive capped at that many bytes where the kernel
+      // caps them, else one buffer per receive.
+      const left = this.provided!.credit - this.heldViews;
+      if (!this.reading || this.pendingBytes > 0 || left <= 0) return;
+      if (this.loop.ring.cappedReceives) limit = left * this.loop.bufferSize;
+      else multishot = false;
+    }
+    const kind = views ? RECV_PROVIDED : RECV_MULTI;
+    const slot = this.loop.own(this.loop.ring.recvMultishot(this.fd, multishot, views, limit), this, kind);
     if (slot < 0) {
       this.fail(ringError(slot, `read from ${this.describePeer()}`, 'recv'));
       return;
     }
     this.recvSlot = slot;
-    this.recvKind = RECV_MULTI;
+    this.recvKind = kind;
   }
 
   /** Delivers what waited: kept bytes in the reader's mode, then the end behind them. */
@@ -475,7 +580,7 @@ export class UringTransport implements Transport, RingOwner {
         this.emitReadable();
         return;
       }
-      if (this.mode === 'completion') {
+      if (this.mode === 'completion' || this.mode === 'provided') {
         const chunks = this.pending;
         this.pending = [];
         this.pendingBytes = 0;
@@ -522,6 +627,8 @@ export class UringTransport implements Transport, RingOwner {
   }
 
   private dropInput(): void {
+    this.giveBackViews(this.pending);
+    this.giveBackViews(this.batch);
     this.pending = [];
     this.pendingBytes = 0;
     this.heldLease = undefined;
@@ -654,8 +761,42 @@ export class UringTransport implements Transport, RingOwner {
 
   private deliver(chunks: readonly Buffer[]): void {
     if (this.held !== undefined) this.flushHeld();
-    if (!this.closed && !this.shutting) this.sink?.completed(chunks);
+    if (this.closed || this.shutting || this.sink === undefined) {
+      this.giveBackViews(chunks);
+      return;
+    }
+    if (this.mode === 'provided') {
+      this.deliverViews(chunks);
+      return;
+    }
+    this.sink.completed(chunks);
   }
+
+  /**
+   * Hands views to the provided reader one at a time, counting them against its credit: a reader that stops
+   * (or gives way to a reader of another kind) inside the batch leaves the rest here, kept in order for whoever
+   * reads next, never dropped.
+   */
+  private deliverViews(chunks: readonly Buffer[]): void {
+    const loop = this.loop;
+    const one = SINGLE;
+    for (let i = 0; i < chunks.length; i++) {
+      if (this.closed || this.shutting) {
+        this.giveBackViews(chunks.slice(i));
+        return;
+      }
+      if (this.mode !== 'provided' || !this.reading) {
+        for (let j = i; j < chunks.length; j++) this.keep(chunks[j]!, false);
+        if (this.mode !== 'provided') this.copyViews();
+        return;
+      }
+      const chunk = chunks[i]!;
+      if (loop.isView(chunk)) this.heldViews++;
+      one[0] = chunk;
+      this.sink!.completed(one);
+    }
+  }
+
 
   private emitReadable(): void {
     if (this.held !== undefined) this.flushHeld();
@@ -688,6 +829,8 @@ export class UringTransport implements Transport, RingOwner {
       return;
     }
     this.closed = true;
+    this.loop.ended(this);
+    this.giveBackViews(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     this.source = undefined;

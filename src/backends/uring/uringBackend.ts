@@ -72,6 +72,7 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
   }
   const ring = options.ring;
   const loop = ring === undefined ? uringLoop() : new UringLoop(ring.entries, ring.buffers, ring.bufferSize);
+  if (ring !== undefined) loop.trackTransports();
   const scheduler = options.scheduler ?? asyncScheduler;
   const fallback = nodeBackend({ scheduler });
   const backend: UringBackend = {

@@ -69,6 +69,8 @@ export interface BackendHarness {
   readonly name: string;
   /** What `features.zeroCopyLeasedReads` its plain TCP transports report. */
   readonly zeroCopyLeasedReads: boolean;
+  /** The size of the backend's own receive buffers, where its transports offer `'provided'` reads. */
+  readonly providedBufferSize?: number;
   /**
    * Needs it cannot honour, each with the reason. The suite reports every case that needs one as not run, and
    * checks the declaration is true (the run offers no such helper; for `adopt`, the backend has no `adopt`).

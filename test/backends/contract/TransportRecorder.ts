@@ -1,12 +1,12 @@
-import type { BufferSource, ReadMode, Transport, TransportSink } from '../../../src/backends/Backend.js';
+import type { BufferSource, ProvidedReads, ReadMode, Transport, TransportSink } from '../../../src/backends/Backend.js';
 import type { RxloopError } from '../../../src/errors.js';
 
 /** How a {@link TransportRecorder} starts reading. */
 export interface RecorderOptions {
   /** The read mode to set (absent: the transport's default). */
   readonly mode?: ReadMode;
-  /** The lease source for `'leased'`. */
-  readonly source?: BufferSource;
+  /** The lease source for `'leased'`, or the credit for `'provided'`. */
+  readonly source?: BufferSource | ProvidedReads;
   /** Whether to call `setReading(true)` at once (default true). */
   readonly reading?: boolean;
   /** Readiness mode: the size the default `readable` handler passes to `read` (absent: everything). */

@@ -14,6 +14,8 @@ export interface RealSocketsBackend {
   backend(): Backend;
   /** What `features.zeroCopyLeasedReads` its plain TCP transports report. */
   readonly zeroCopyLeasedReads: boolean;
+  /** The size of its own receive buffers, where it offers `'provided'` reads. */
+  readonly providedBufferSize?: number;
   /** Needs it cannot honour, with the reason. */
   readonly lacks?: Readonly<Partial<Record<ContractNeed, string>>>;
 }
@@ -27,6 +29,7 @@ export function realSocketsHarness(spec: RealSocketsBackend): BackendHarness {
   return {
     name: spec.name,
     zeroCopyLeasedReads: spec.zeroCopyLeasedReads,
+    providedBufferSize: spec.providedBufferSize,
     lacks: spec.lacks,
     start() {
       let dir: string | undefined;

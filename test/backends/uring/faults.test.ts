@@ -9,16 +9,7 @@ import * as net from 'node:net';
 import { ErrorCode, uringBackend, type RxloopError, type Transport, type UringBackend } from '../../../src/index.js';
 import type { SocketAddress } from '../../../src/backends/Backend.js';
 import { openSockets } from '../../support/descriptors.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`expected ${what} within ${ms} ms`);
-    await sleep(5);
-  }
-}
+import { payload, sleep, until } from '../../support/waitAndBytes.js';
 
 interface Served {
   readonly transport: Transport;
@@ -65,16 +56,6 @@ async function server(backend: UringBackend, reading = true): Promise<{ port: nu
     close = () => acceptor.close();
   });
   return { port, served, close };
-}
-
-function payload(size: number, seed: number): Buffer {
-  const bytes = Buffer.allocUnsafe(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) & 0x7fffffff;
-    bytes[i] = x >>> 16;
-  }
-  return bytes;
 }
 
 test('ring exhaustion is back-pressure: 4 buffers of 1 KiB, 20 peers sending 256 KiB each at once; every byte arrives in order, buffers come home', async () => {

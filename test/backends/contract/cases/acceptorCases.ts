@@ -36,7 +36,12 @@ export const acceptorCases: readonly ContractCase[] = [
       assert.equal(client.remoteAddress, listening.address);
       assert.equal(server.remoteAddress, client.localAddress);
       assert.is(client.localAddress?.kind, 'inet');
-      const features = { zeroCopyLeasedReads: world.harness.zeroCopyLeasedReads, secure: false };
+      const provided = world.harness.providedBufferSize;
+      const features = {
+        zeroCopyLeasedReads: world.harness.zeroCopyLeasedReads,
+        secure: false,
+        ...(provided === undefined ? {} : { providedBuffers: { bufferSize: provided } }),
+      };
       assert.equal({ ...server.features }, features);
       assert.equal({ ...client.features }, features);
       assert.ok(server.writableHighWaterMark > 0);

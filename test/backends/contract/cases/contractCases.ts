@@ -2,6 +2,7 @@ import type { ContractCase } from '../ContractCase.js';
 import { acceptorCases } from './acceptorCases.js';
 import { adoptCases } from './adoptCases.js';
 import { closingCases } from './closingCases.js';
+import { providedCases } from './providedCases.js';
 import { readingCases } from './readingCases.js';
 import { writingCases } from './writingCases.js';
 
@@ -9,6 +10,7 @@ import { writingCases } from './writingCases.js';
 export const contractCases: readonly ContractCase[] = [
   ...acceptorCases,
   ...readingCases,
+  ...providedCases,
   ...writingCases,
   ...closingCases,
   ...adoptCases,
