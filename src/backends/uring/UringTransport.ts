@@ -45,7 +45,7 @@ const SINGLE: Buffer[] = [];
  *
  * uringBackend().connect({ host: '127.0.0.1', port: 6379 }, {
  *   connected: (transport) => {
- *     console.log(transport.features); // { zeroCopyLeasedReads: true, secure: false }
+ *     console.log(transport.features); // { zeroCopyLeasedReads: true, secure: false, providedBuffers: { bufferSize: 16384 } }
  *     transport.close();
  *   },
  *   failed: (error) => console.error(error.code),
