@@ -83,8 +83,13 @@ export const TARGETS: readonly TargetSpec[] = [
       'what differs is the turn per 64 KiB: the contract posts one lease per connection, so each of the 33,314 ' +
       'completions goes kernel -> ring -> epoll wake -> JavaScript -> new receive -> next loop turn\'s ' +
       'io_uring_enter before the kernel can fill the next lease, while libuv\'s onread reads up to 32 times per ' +
-      'wake-up into the same buffer. 1.3x would need fewer copies (zero-copy receive) or several leases in flight, ' +
-      'neither of which this backend does.' },
+      'wake-up into the same buffer. 1.3x would need fewer copies (zero-copy receive) or several leases in flight. ' +
+      'Since the provided-reads change (later on 2026-12-03), proactor() on uring leases the ring\'s own 16 KiB ' +
+      'buffers with the credit in flight (16 buffers, one capped multishot receive per 256 KiB: 4,097 ring entries ' +
+      'for 65,536 leases per GiB): the first 1 GiB run gave 0.57x (0.45 s/GiB of receiver CPU against 0.15 for ' +
+      'onread, the receiver saturated). No copy is left in user space, so what remains is JavaScript per lease: ' +
+      'four times as many leases as 64 KiB reads (a Lease, a view and an emission each); not profiled yet. Larger ' +
+      'ring buffers (uringBackend({ ring: { bufferSize: 65536 } })) are the next thing to measure.' },
   { name: 'idle memory uring <= 0.5x plain node:net (RSS per connection, rxloop listen)', section: 'memory-idle',
     contender: 'rx-listen-uring', against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 0.5, unit: 'x',
     whyMissed: 'run of 2026-12-03, 5,000 idle connections (a memory target: read from the heap figures of the same run, ' +

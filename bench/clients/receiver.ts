@@ -4,7 +4,7 @@
 //   rx-data        rxloop connect(), Connection.data$
 //   rx-proactor    rxloop connect(), proactor() with a pool of 4 x 64 KiB leases, released at once
 //   rx-proactor-accepted   rxloop listen(), proactor() (the accepted-socket path); prints {"ready":true,"port":N}
-//   rx-proactor-uring      rx-proactor on the uring backend: the kernel receives into the leases
+//   rx-proactor-uring      rx-proactor on the uring backend: the kernel receives into its provided buffer ring, lent as leases
 //   rx-data-uring          rx-data on the uring backend: multishot receives into the provided buffer ring
 // Args: --mode M --bytes N [--port P] [--buffers N (proactor leases, default 4)]. Prints {"bytes","seconds","cpu","reads"} (timed from the first byte).
 import * as net from 'node:net';

@@ -164,8 +164,8 @@ int Ring::open(uv_loop_t* loop, unsigned entries, unsigned bufferCount, unsigned
 }
 
 // A multishot receive with a total cap (the SQE's optlen; 6.16 on, by the probe rather than the version): two
-// bytes wait on a socket pair and the receive may take one. A kernel that knows the cap ends the request after
-// that byte; an older one takes both and stays armed, and is cancelled. Every completion is reaped here, before
+// bytes wait on a socket pair and the cap is one byte. A kernel that knows the cap ends the request with its
+// first completion; an older one stays armed (no end of input came), and is cancelled. Every completion is reaped here, before
 // the ring is watched, and the buffer it used goes back.
 bool Ring::probeCappedReceive() {
   constexpr uint64_t kProbe = ~0ull;
@@ -200,7 +200,9 @@ bool Ring::probeCappedReceive() {
         if (cqe.user_data != kProbe) continue;
         if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) recycle(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
         bool more = (cqe.flags & IORING_CQE_F_MORE) != 0;
-        if (first) capped = cqe.res == 1 && !more;
+        // Capped: the receive ended with its first completion although no end of input came (each receive may
+        // still fill its whole buffer: the cap ends the request once the bytes reach it).
+        if (first) capped = cqe.res > 0 && !more;
         first = false;
         if (!more) armed = false;
       }

@@ -35,7 +35,8 @@ const SINGLE: Buffer[] = [];
 
 /**
  * A stream socket (TCP or Unix) driven by io_uring: receives complete into the provided buffer ring (completion
- * and readiness modes; multishot, copied out in one buffer per batch) or straight into the reader's leased
+ * and readiness modes; multishot, copied out in one buffer per batch), into ring buffers lent to the reader as
+ * they are (provided mode: views given back through `releaseProvided`), or straight into the reader's leased
  * buffer (leased mode: the kernel fills it), sends are requests whose buffers stay referenced until they
  * complete, and end, close and reset are requests too.
  *
