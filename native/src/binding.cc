@@ -161,6 +161,10 @@ void releaseRefs(RingWrap* w) {
 void closed(void* context) {
   RingWrap* w = static_cast<RingWrap*>(context);
   w->closed = true;
+  // No completion is delivered after this: the references go now. Kept, the strong one to the completion
+  // callback (a closure over the JavaScript side, which holds this object) would keep a destroyed ring and its
+  // tables alive until the process ends, and never finalized.
+  releaseRefs(w);
   if (w->hook != nullptr) {
     napi_async_cleanup_hook_handle hook = w->hook;
     w->hook = nullptr;
