@@ -556,6 +556,7 @@ void Ring::drain() {
     size_t bytes = 0;
     for (unsigned i = 0; i < count; i++) {
       const io_uring_cqe& cqe = cqes_[(head + i) & cqMask_];
+      if (cqe.user_data >= slots_.size()) continue;
       const Slot& s = slots_[cqe.user_data];
       if (s.kind != Slot::kReported) continue;
       if ((cqe.flags & IORING_CQE_F_BUFFER) != 0 && cqe.res > 0 && !s.views) bytes += static_cast<size_t>(cqe.res);
@@ -577,6 +578,14 @@ void Ring::drain() {
     bool recycled = false;
     for (unsigned i = 0; i < count; i++) {
       const io_uring_cqe& cqe = cqes_[(head + i) & cqMask_];
+      if (cqe.user_data >= slots_.size()) {
+        // Not a slot of ours (a setup probe's straggler): its buffer, if any, goes back.
+        if ((cqe.flags & IORING_CQE_F_BUFFER) != 0) {
+          recycle(static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT));
+          recycled = true;
+        }
+        continue;
+      }
       int slot = static_cast<int>(cqe.user_data);
       Slot& s = slots_[slot];
       bool terminal = (cqe.flags & IORING_CQE_F_MORE) == 0;

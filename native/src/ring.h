@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <deque>
 #include <unordered_set>
 #include <vector>
 
@@ -161,7 +162,9 @@ class Ring {
   unsigned bufferSize_ = 0;
   uint16_t bufferTail_ = 0;
 
-  std::vector<Slot> slots_;
+  // A deque, not a vector: a request's SQE points into its slot (a sendmsg's msghdr and iovecs, a connect's
+  // address) until the kernel reads them at submission, and growing a vector would move the slots under it.
+  std::deque<Slot> slots_;
   std::vector<int> freeSlots_;
   std::vector<int> finished_;
   std::unordered_set<int> fds_;
