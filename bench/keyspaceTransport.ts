@@ -3,9 +3,10 @@
 //   node dist/bench/keyspaceTransport.js [--batches N] [--depth K] [--bytes B]
 // Each transport carries N batches of B bytes (about what one read of redis-benchmark -P 16 forwards) from the
 // calling thread to a worker thread that answers each with a batch of the same size, K batches in flight:
-//   unix       today's link: a Unix socket between the threads (node:net on both sides)
+//   unix       the link from sub-reactor processes: a Unix socket between the threads (node:net on both sides)
 //   sab-async  SharedArrayBuffer slot rings, Atomics.notify, both sides waiting with Atomics.waitAsync (each
-//              keeps its event loop, as a sub-reactor and a keyspace on the main thread must)
+//              keeps its event loop, as a sub-reactor and a keyspace on the main thread must): the design the
+//              thread link now uses (schedulers/SharedRing.ts, RingTransport.ts)
 //   sab-sync   the same rings, the keyspace thread blocking in Atomics.wait (a dedicated keyspace thread)
 // Prints, per transport, round trips per second and the process's CPU (every thread) per round trip.
 import { once } from 'node:events';

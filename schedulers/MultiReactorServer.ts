@@ -4,11 +4,14 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Subject, exhaustMap, from, interval, startWith, type Observable } from 'rxjs';
 import type { SocketAddress } from '../src/backends/Backend.js';
+import { defaultBackend } from '../src/backends/defaultBackend.js';
 import { toSocketAddress } from '../src/backends/shared/toSocketAddress.js';
+import { Connection } from '../src/Connection.js';
 import { ErrorCode, RxloopError, toRxloopError } from '../src/errors.js';
 import { checkCount, checkEndpoint, describe } from '../src/validate.js';
 import { loadHandler, resolveHandlerModule } from './loadHandler.js';
 import type { MultiReactorOptions } from './MultiReactorOptions.js';
+import type { RingTransport } from './RingTransport.js';
 import { SingleReactor, inlineTaskRunner } from './singleReactor.js';
 import { startReactorServer } from './startReactorServer.js';
 import type { SubReactorConfig } from './SubReactorMessage.js';
@@ -66,6 +69,8 @@ export class MultiReactorServer implements Server {
   /** The handler module's service, served by this process on a private Unix socket, if it declares one. */
   private service: Server | undefined;
   private servicePath: string | undefined;
+  /** The service's links from sub-reactor threads (shared memory rings), until the service stops. */
+  private serviceLinks: Subject<Connection> | undefined;
 
   private constructor(handlerModule: string, options: ServeOptions, settings: MultiReactorSettings, onStopped: () => void) {
     this.handlerModule = handlerModule;
@@ -148,7 +153,7 @@ export class MultiReactorServer implements Server {
       this.listener?.close();
       for (const sub of this.subs) sub.kill();
       await Promise.all(this.subs.map((sub) => sub.exited));
-      await this.service?.stop({ deadline: 0 });
+      await this.stopService(0);
       throw error;
     }
   }
@@ -210,14 +215,35 @@ export class MultiReactorServer implements Server {
     rmSync(path, { force: true });
     const events = new Subject<ServerEvent>();
     events.subscribe((event) => this.events.next(event.type === 'handler-error' ? { ...event, reactor: 'service' } : event));
+    // Sub-reactor threads link over shared memory rings (serviceLink); processes, and anyone else, use the socket.
+    const links = this.settings.threads ? new Subject<Connection>() : undefined;
     this.service = await startReactorServer({
       handler,
       scheduler: new SingleReactor(),
       options: { path },
       taskRunner: inlineTaskRunner,
       events,
+      connections: links,
     });
+    this.serviceLinks = links;
     this.servicePath = path;
+  }
+
+  /** A sub-reactor thread's new ring link to the service: served like a connection to its socket. */
+  private readonly linkService = (transport: RingTransport): void => {
+    const links = this.serviceLinks;
+    if (links === undefined) {
+      transport.abort();
+      return;
+    }
+    links.next(new Connection(transport, defaultBackend()));
+  };
+
+  /** Stops the service; a ring link that comes later is reset. */
+  private stopService(deadline: number): Promise<void> {
+    this.serviceLinks?.complete();
+    this.serviceLinks = undefined;
+    return this.service?.stop({ deadline }) ?? Promise.resolve();
   }
 
   private spawn(slot: number, listenPort?: number): SubReactor {
@@ -235,7 +261,9 @@ export class MultiReactorServer implements Server {
         listen: listenPort === undefined ? undefined : { host: options.host, port: listenPort, backlog: options.backlog },
     };
     const onEvent = (event: ServerEvent): void => this.events.next(event);
-    const sub = settings.threads ? new SubReactorThread(config, onEvent) : new SubReactorProcess(config, onEvent);
+    const sub = settings.threads
+      ? new SubReactorThread(config, onEvent, this.linkService)
+      : new SubReactorProcess(config, onEvent);
     this.subs[slot] = sub;
     void sub.exited.then((exit) => this.exited(slot, sub, exit.exitCode, exit.signal));
     return sub;
@@ -434,7 +462,7 @@ export class MultiReactorServer implements Server {
     await Promise.all(this.subs.map((sub) => sub.exited));
     clearTimeout(killer);
     // Its clients (the sub-reactors) are gone; what is left of their links is closed at once.
-    await this.service?.stop({ deadline: 0 });
+    await this.stopService(0);
     this.events.complete();
     this.onStopped();
   }

@@ -57,6 +57,7 @@ export type ToSubReactor =
 /**
  * Messages from a sub-reactor to the main process. `server` carries the listening socket back (when the main
  * process needs a copy to give a replacement sub-reactor), or no handle when this sub-reactor has none.
+ * `service-link` (threads only) carries the memory of a new link to the service (see `serviceLink`).
  *
  * @internal
  */
@@ -66,4 +67,5 @@ export type FromSubReactor =
   | { readonly type: 'load'; readonly connections: number; readonly adopted: number }
   | { readonly type: 'stats'; readonly id: number; readonly stats: ReactorStats }
   | { readonly type: 'event'; readonly event: ServerEvent }
-  | { readonly type: 'server' };
+  | { readonly type: 'server' }
+  | { readonly type: 'service-link'; readonly toService: SharedArrayBuffer; readonly fromService: SharedArrayBuffer };

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Worker, type Transferable } from 'node:worker_threads';
+import { RingTransport } from './RingTransport.js';
 import { SubReactor } from './SubReactor.js';
 import type { FromSubReactor, SubReactorConfig, ToSubReactor } from './SubReactorMessage.js';
 import type { ServerEvent } from './Topology.js';
@@ -11,28 +12,58 @@ const entry = new URL('./threadSubReactor.js', import.meta.url);
  * connections moved to it (`postMessage(socket, [socket])`, Node.js 24.20 on). A thread that throws or exits
  * ends with its exit code; this side reports it like a process's exit.
  *
+ * The thread's links to the server's service are shared memory rings ({@link RingTransport}): this side builds
+ * the main thread's end of each one the thread opens and hands it to `linkService`; when the thread ends, its
+ * links end with it (what it wrote is still read, then the service sees the end, as it would see a dead
+ * process's socket close).
+ *
  * @internal
  */
 export class SubReactorThread extends SubReactor {
   private readonly worker: Worker;
   private running = true;
+  private readonly linkService: ((transport: RingTransport) => void) | undefined;
+  /** The main thread's ends of this thread's open links to the service. */
+  private readonly links = new Set<RingTransport>();
 
   /**
    * Starts the thread.
    *
    * @param config what the sub-reactor runs
    * @param onEvent told of the sub-reactor's handler errors
+   * @param linkService serves the main thread's end of a link the thread opened to the service (absent: no
+   *   service; such a link is reset)
    */
-  constructor(config: SubReactorConfig, onEvent: (event: ServerEvent) => void) {
+  constructor(config: SubReactorConfig, onEvent: (event: ServerEvent) => void, linkService?: (transport: RingTransport) => void) {
     super(config.reactor, onEvent);
+    this.linkService = linkService;
     this.worker = new Worker(entry, { workerData: config, execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')) });
     // An uncaught exception ends the thread; its 'exit' (code 1) follows and is what the server reports.
     this.worker.on('error', () => undefined);
     this.worker.on('exit', (exitCode) => {
       this.running = false;
+      for (const link of this.links) link.peerGone();
+      this.links.clear();
       this.finish(exitCode, null);
     });
-    this.worker.on('message', (message: FromSubReactor) => void this.receive(message));
+    this.worker.on('message', (message: FromSubReactor) => {
+      if (message.type === 'service-link') this.linked(message.toService, message.fromService, config.servicePath ?? '');
+      else void this.receive(message);
+    });
+  }
+
+  /** The thread opened a link to the service: this side's end is built on the same memory and served. */
+  private linked(inbound: SharedArrayBuffer, outbound: SharedArrayBuffer, path: string): void {
+    const transport = new RingTransport(inbound, outbound, { kind: 'unix', path });
+    if (!this.running) transport.peerGone();
+    const serve = this.linkService;
+    if (serve === undefined) {
+      transport.abort();
+      return;
+    }
+    for (const link of this.links) if (link.isClosed) this.links.delete(link);
+    if (this.running) this.links.add(transport);
+    serve(transport);
   }
 
   /** The thread's id, for tests and supervisors. */

@@ -23,6 +23,7 @@ export { singleReactor, SingleReactor } from './singleReactor.js';
 export { pooledReactor, PooledReactor } from './pooledReactor.js';
 export type { PooledReactorOptions } from './pooledReactor.js';
 export { multiReactor, multiReactorService, MultiReactor } from './multiReactor.js';
+export { serviceLink } from './serviceLink.js';
 export type { MultiReactorOptions } from './MultiReactorOptions.js';
 
 // The reactor's RxJS scheduler

@@ -101,8 +101,9 @@ export function multiReactor(options: MultiReactorOptions = {}): MultiReactor {
 /**
  * Inside a multi-reactor's sub-reactor, the Unix socket path of the server's service (the handler module's
  * `service` export, served by the main process; see {@link MultiReactor}); `undefined` anywhere else, and
- * when the handler module declares no service. The handler connects to it with `connect({ path })`, and it
- * may read it as its module loads.
+ * when the handler module declares no service. The handler links to it with `serviceLink(path)` (over shared
+ * memory rings from a sub-reactor thread, over the socket from a process) or `connect({ path })` (the socket
+ * always), and it may read it as its module loads.
  *
  * ## Example
  * ```ts

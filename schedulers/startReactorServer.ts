@@ -1,4 +1,5 @@
-import { Observable, Subject, interval, map, startWith } from 'rxjs';
+import { Observable, Subject, fromEvent, interval, map, merge, startWith, takeUntil } from 'rxjs';
+import type { Connection } from '../src/Connection.js';
 import type { SocketAddress } from '../src/backends/Backend.js';
 import type { TaskRunner } from '../src/HandlerContext.js';
 import { selectBackend } from '../src/backends/selectBackend.js';
@@ -20,6 +21,8 @@ export interface ReactorServerSpec {
   readonly onStopped?: () => Promise<void>;
   /** A place to feed events from the topology (worker exits). */
   readonly events?: Subject<ServerEvent>;
+  /** Connections that come another way than the listening socket (a service's ring links), served alike until stop. */
+  readonly connections?: Observable<Connection>;
 }
 
 /**
@@ -54,11 +57,13 @@ export function startReactorServer(spec: ReactorServerSpec): Promise<Server> {
     });
     // A name resolves here, in the thread that serves (a sub-reactor thread gets a backend of its own).
     const backend = options.backend === undefined ? undefined : selectBackend(options.backend);
+    const listened = listen({ ...options, backend, shutdown: shutdown.signal, gracePeriod: Infinity, onListening: (info) => {
+      listening = true;
+      resolve(server(info.address));
+    } });
+    const others = spec.connections;
     const running = host
-      .serve(listen({ ...options, backend, shutdown: shutdown.signal, gracePeriod: Infinity, onListening: (info) => {
-        listening = true;
-        resolve(server(info.address));
-      } }))
+      .serve(others === undefined ? listened : merge(listened, others.pipe(takeUntil(fromEvent(shutdown.signal, 'abort')))))
       .subscribe({
         error: (error) => {
           if (!listening) reject(error);

@@ -5,18 +5,25 @@
  * (`postMessage(socket, [socket])`), or it listens itself beside the other threads (`reusePort`).
  *
  * A thread ends with its process, so it can never outlive the main thread's server. `process.exit` inside it
- * ends only the thread.
+ * ends only the thread. The handler's links to the server's service (`serviceLink`) are shared memory rings to
+ * the main thread, whose memory travels in a `service-link` message.
  *
  * @internal
  * @packageDocumentation
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSubReactor } from './runSubReactor.js';
-import type { SubReactorConfig, ToSubReactor } from './SubReactorMessage.js';
+import { linkServiceOverRings } from './serviceLink.js';
+import type { FromSubReactor, SubReactorConfig, ToSubReactor } from './SubReactorMessage.js';
 
 const port = parentPort;
 if (port !== null && workerData !== null && typeof workerData === 'object') {
-  void runSubReactor(workerData as SubReactorConfig, {
+  const config = workerData as SubReactorConfig;
+  // The service is on the main thread of this process: its links are shared memory rings, not its socket.
+  if (config.servicePath !== undefined) {
+    linkServiceOverRings(config.servicePath, (rings) => port.postMessage({ type: 'service-link', ...rings } satisfies FromSubReactor));
+  }
+  void runSubReactor(config, {
     send: (message, _handle, sent) => {
       port.postMessage(message);
       sent?.();

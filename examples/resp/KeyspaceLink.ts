@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
-import { connect } from '../../src/connect.js';
 import type { Connection } from '../../src/Connection.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
+import { serviceLink } from '../../schedulers/serviceLink.js';
 import { LinkFrame } from './LinkFrame.js';
 import { OutputLimit } from './OutputLimit.js';
 import type { RespHeld, RespOutput } from './RespOutput.js';
@@ -27,7 +27,9 @@ const links = new Map<string, KeyspaceLink>();
 
 /**
  * A sub-reactor's side of the link to the keyspace service (see `keyspaceService` and {@link LinkFrame}): one
- * Unix socket per process, shared by every connection the sub-reactor serves. {@link KeyspaceLink.forward}
+ * link per sub-reactor, shared by every connection it serves. The link is `serviceLink`'s: the service's Unix
+ * socket from a sub-reactor process, a pair of shared memory rings from a sub-reactor thread (the service runs
+ * on the main thread of the same process); the frames are the same either way. {@link KeyspaceLink.forward}
  * is a connection's RESP engine: it sends the chunks the connection reads, as read, and emits the replies
  * that come back, in order, exactly as `respReplies` does for a keyspace in the same process.
  *
@@ -161,7 +163,7 @@ export class KeyspaceLink {
 
   private open(): void {
     if (this.linking !== undefined) return;
-    this.linking = connect({ path: this.path }).subscribe({
+    this.linking = serviceLink(this.path).subscribe({
       next: (link) => {
         this.link = link;
         link.data$.pipe(LinkFrame.decode()).subscribe({

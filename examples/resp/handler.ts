@@ -42,8 +42,9 @@ const writer = new RespWriter();
  * keyspace in this process that is one stage ({@link sessionReplies}) between the input and the writer.
  *
  * - **One keyspace**: under `singleReactor` and `pooledReactor` every connection runs its session on the
- *   process's keyspace; under `multiReactor` each sub-reactor forwards its connections' bytes over one Unix
- *   socket to the keyspace service in the main process, which runs the sessions ({@link service}). Either way
+ *   process's keyspace; under `multiReactor` each sub-reactor forwards its connections' bytes over one link
+ *   (the Unix socket from a process, shared memory rings from a thread) to the keyspace service in the main
+ *   process, which runs the sessions ({@link service}). Either way
  *   a key written through one connection is read through any other, and each connection's replies come in
  *   request order.
  * - **DIGEST off the reactor**: the value is read where the keyspace is, in order with the other commands;
