@@ -6,6 +6,7 @@ import { handlerContext, runInHandlerContext, type TaskRunner } from '../src/Han
 import { offload } from '../operators/index.js';
 import { within } from './support/spawned.js';
 
+// doubleOrThrow, not double: the whole suite runs in one process, and loadTask.test needs double's first load.
 const tasks = new URL('./fixtures/offloadTasks.js', import.meta.url).href;
 const fakeConnection = { id: 'not a real connection' } as unknown as Connection;
 
@@ -51,23 +52,23 @@ test('runInHandlerContext sets the context for the call alone, returns its resul
 
 test("offload made inside a handler call runs on that context's pool runner, with its connection", async () => {
   const runner = recordingRunner(false, (n) => `pooled ${String(n)}`);
-  const operator = runInHandlerContext({ connection: fakeConnection, taskRunner: runner }, () => offload<number, string>(`${tasks}#double`));
+  const operator = runInHandlerContext({ connection: fakeConnection, taskRunner: runner }, () => offload<number, string>(`${tasks}#doubleOrThrow`));
   // Subscribed outside the call, as a handler's returned Observable is: the operator kept what it found.
   const out = await within(5000, 'the pooled results', lastValueFrom(of(1, 2).pipe(operator, toArray())));
   assert.equal(out, ['pooled 1', 'pooled 2']);
   assert.equal(runner.calls.map((c) => [c.task, c.input, c.connection === fakeConnection]), [
-    [{ module: tasks, name: 'double' }, 1, true],
-    [{ module: tasks, name: 'double' }, 2, true],
+    [{ module: tasks, name: 'doubleOrThrow' }, 1, true],
+    [{ module: tasks, name: 'doubleOrThrow' }, 2, true],
   ]);
   assert.instance(runner.calls[0]!.signal, AbortSignal);
 });
 
 test('offload with an inline runner, or made outside any handler call, runs the task on this thread', async () => {
   const inlineRunner = recordingRunner(true, () => assert.unreachable('an inline runner is not asked'));
-  const inline = runInHandlerContext({ taskRunner: inlineRunner }, () => offload<number, number>(`${tasks}#double`));
+  const inline = runInHandlerContext({ taskRunner: inlineRunner }, () => offload<number, number>(`${tasks}#doubleOrThrow`));
   assert.equal(await within(5000, 'inline', lastValueFrom(of(1, 2).pipe(inline, toArray()))), [2, 4]);
   // The TaskRef TSDoc example's shape: a module URL and an export name.
-  const double: TaskRef = { module: tasks, name: 'double' };
+  const double: TaskRef = { module: tasks, name: 'doubleOrThrow' };
   assert.equal(await within(5000, 'outside', lastValueFrom(of(5).pipe(offload<number, number>(double), toArray()))), [10]);
   assert.equal(inlineRunner.calls, []);
 });

@@ -10,6 +10,7 @@ import { within } from '../support/spawned.js';
 
 const echoModule = new URL('../../examples/echo/handler.js', import.meta.url);
 const requestsModule = new URL('../fixtures/serveRequests.js', import.meta.url);
+// doubleOrThrow, not double: the whole suite runs in one process, and loadTask.test needs double's first load.
 const tasks = new URL('../fixtures/offloadTasks.js', import.meta.url).href;
 
 function portOf(server: Server): number {
@@ -79,7 +80,7 @@ test('the TSDoc examples: serve on a singleReactor() and on a new SingleReactor(
 test('inlineTaskRunner runs a task on the calling thread, and rejects a missing export with ERR_INVALID_ARGUMENT', async () => {
   assert.is(inlineTaskRunner.inline, true);
   const signal = new AbortController().signal;
-  assert.is(await within(5000, 'the task', inlineTaskRunner.run({ module: tasks, name: 'double' }, 21, { signal })), 42);
+  assert.is(await within(5000, 'the task', inlineTaskRunner.run({ module: tasks, name: 'doubleOrThrow' }, 21, { signal })), 42);
   const error = await inlineTaskRunner.run({ module: tasks, name: 'nope' }, 1, { signal }).then(() => undefined, (e: unknown) => e);
   assert.instance(error, RxloopError);
   assert.is((error as RxloopError).code, ErrorCode.INVALID_ARGUMENT);
