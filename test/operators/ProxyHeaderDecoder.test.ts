@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
-import { ErrorCode, RxloopError, type SocketAddress } from '../../src/index.js';
+import { ErrorCode, type SocketAddress } from '../../src/index.js';
+import { failure } from '../support/collect.js';
 import { ProxyHeaderDecoder, encodeProxyHeader, type ProxyHeader } from '../../operators/index.js';
 
 /** Feeds `bytes` the way a reader would: never more than `wanted()` at a time, in pieces of at most `step`. */
@@ -20,16 +21,6 @@ function decode(bytes: Buffer, step = Infinity, maxLength?: number): { header: P
     }
   }
   return { header: undefined, used: at };
-}
-
-function failure(run: () => unknown): RxloopError {
-  try {
-    run();
-  } catch (error) {
-    assert.instance(error, RxloopError);
-    return error as RxloopError;
-  }
-  return assert.unreachable('expected a throw') as never;
 }
 
 const v4 = (address: string, port: number): SocketAddress => ({ kind: 'inet', family: 'IPv4', address, port });

@@ -11,7 +11,7 @@ export interface BackendCase {
  * Whether the io_uring backend runs in the shared tests: wherever it is available, and always under CI (where a
  * missing ring then fails the tests, loudly, instead of dropping the cases).
  */
-const withUring = uringSupport().available || process.env.CI !== undefined || process.env.RXLOOP_REQUIRE_URING === '1';
+export const withUring = uringSupport().available || process.env.CI !== undefined || process.env.RXLOOP_REQUIRE_URING === '1';
 
 /** The same tests run on every backend: real loopback sockets (libuv, io_uring) and the in-memory one. */
 export const backendCases: readonly BackendCase[] = [

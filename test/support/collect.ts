@@ -1,4 +1,6 @@
 import type { Observable, Subscription } from 'rxjs';
+import * as assert from 'uvu/assert';
+import { RxloopError } from '../../src/errors.js';
 
 /** What an observable delivered, recorded synchronously. */
 export interface Collected<T> {
@@ -35,4 +37,15 @@ export function codeOf(error: unknown): unknown {
 /** Frames as strings (latin1 keeps every byte), for readable assertions. */
 export function texts(frames: readonly Buffer[]): string[] {
   return frames.map((frame) => frame.toString('latin1'));
+}
+
+/** The RxloopError `run` throws; fails the test when it throws nothing or something else. */
+export function failure(run: () => unknown): RxloopError {
+  try {
+    run();
+  } catch (error) {
+    assert.instance(error, RxloopError);
+    return error as RxloopError;
+  }
+  return assert.unreachable('expected a throw') as never;
 }
