@@ -46,23 +46,6 @@ function releaseLoop(): void {
  *   dropped.
  * - While it is open the transport holds a handle on this thread's loop, released when it closes.
  *
- * ## Example
- * ```ts
- * import { Connection, nodeBackend } from 'rxloop';
- * import { RingTransport } from './RingTransport.js';
- * import { SharedRing } from './SharedRing.js';
- *
- * // Both ends in one thread here; across threads, each side builds its end from the same two buffers.
- * const up = SharedRing.allocate(64 * 1024);
- * const down = SharedRing.allocate(64 * 1024);
- * const address = { kind: 'unix', path: '/tmp/service.sock' } as const;
- * const client = new Connection(new RingTransport(down, up, address), nodeBackend());
- * const server = new Connection(new RingTransport(up, down, address), nodeBackend());
- * server.data$.subscribe((chunk) => server.write(chunk)); // echo
- * client.data$.subscribe((chunk) => console.log(chunk.toString())); // PING
- * client.write('PING');
- * ```
- *
  * @internal
  */
 export class RingTransport implements Transport {

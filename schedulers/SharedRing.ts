@@ -39,25 +39,6 @@ const waitAsync = (Atomics as unknown as {
  * no `Atomics.notify` at all. The promises come from `Atomics.waitAsync`, which does not keep an event loop alive
  * by itself: the owner of the ring keeps a handle while it waits.
  *
- * ## Example
- * ```ts
- * import { SharedRing } from './SharedRing.js';
- *
- * // Both ends in one thread here; normally `ring.buffer` goes to another thread (workerData, postMessage).
- * const ring = new SharedRing(SharedRing.allocate(64 * 1024));
- * const reader = new SharedRing(ring.buffer);
- * ring.write(Buffer.from('PING\r\n'));
- * ring.end();
- * const alive = setInterval(() => {}, 1000); // waitAsync alone would let the loop end
- * for (;;) {
- *   const chunk = reader.read();
- *   if (chunk !== null) console.log(chunk.toString());
- *   else if (reader.ended) break;
- *   else await reader.whenReadable();
- * }
- * clearInterval(alive);
- * ```
- *
  * @internal
  */
 export class SharedRing {

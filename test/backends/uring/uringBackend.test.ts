@@ -74,7 +74,7 @@ test('plain TCP is served on the ring; TLS goes to the node backend, on the same
     sockets.push(client);
     const transport = await within(5000, 'the accept', plain.accepted);
     assert.instance(transport, UringTransport);
-    assert.equal(transport.features, { zeroCopyLeasedReads: true, secure: false });
+    assert.equal(transport.features, { zeroCopyLeasedReads: true, secure: false, providedBuffers: { bufferSize: 16384 } });
     transport.close();
   } finally {
     plain.close();
