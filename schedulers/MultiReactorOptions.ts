@@ -32,7 +32,7 @@ export interface MultiReactorOptions {
   /**
    * Run the sub-reactors as worker threads of this process rather than as child processes (default `false`).
    * Each thread has its own event loop. Acceptor mode moves each accepted socket to its thread (Node.js 24.20
-   * on); shared mode has every thread listen on the same port with `reusePort` (the node backend: Node.js 22.12
+   * on), or, on the uring backend, hands its descriptor to the thread's ring (any line); shared mode has every thread listen on the same port with `reusePort` (the node backend: Node.js 22.12
    * on; TCP only). Where the chosen mode cannot run, `serve` fails with `ERR_UNSUPPORTED` saying what it needs.
    */
   readonly threads?: boolean;

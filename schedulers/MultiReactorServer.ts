@@ -3,7 +3,8 @@ import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { Subject, exhaustMap, from, interval, startWith, type Observable } from 'rxjs';
-import type { SocketAddress } from '../src/backends/Backend.js';
+import type { Backend, SocketAddress } from '../src/backends/Backend.js';
+import { selectBackend, type BackendChoice } from '../src/backends/selectBackend.js';
 import { defaultBackend } from '../src/backends/defaultBackend.js';
 import { toSocketAddress } from '../src/backends/shared/toSocketAddress.js';
 import { Connection } from '../src/Connection.js';
@@ -98,7 +99,8 @@ export class MultiReactorServer implements Server {
     settings: MultiReactorSettings,
     onStopped: () => void,
   ): Promise<MultiReactorServer> {
-    const problem = checkOptions(options, settings) ?? (settings.threads ? await threadSupport(settings.accept) : undefined);
+    const problem = checkOptions(options, settings) ??
+      (settings.threads ? await threadSupport(settings.accept, handOffBackend(options, settings) !== undefined) : undefined);
     if (problem !== undefined) throw problem;
     const server = new MultiReactorServer(handlerModule, options, settings, onStopped);
     await server.open();
@@ -262,7 +264,7 @@ export class MultiReactorServer implements Server {
     };
     const onEvent = (event: ServerEvent): void => this.events.next(event);
     const sub = settings.threads
-      ? new SubReactorThread(config, onEvent, this.linkService)
+      ? new SubReactorThread(config, onEvent, this.linkService, handOffBackend(options, settings))
       : new SubReactorProcess(config, onEvent);
     this.subs[slot] = sub;
     void sub.exited.then((exit) => this.exited(slot, sub, exit.exitCode, exit.signal));
@@ -495,4 +497,16 @@ function checkOptions(options: ServeOptions, settings: MultiReactorSettings): Rx
         typeof backend === 'object' && backend !== null ? `the backend object ${describe((backend as { name?: unknown }).name)}, which cannot travel to another process` : describe(backend)}`);
   }
   return undefined;
+}
+
+/**
+ * The backend the acceptor (this thread) hands connections over with, as descriptors, to sub-reactor threads
+ * whose backend adopts them (uring, on any Node.js line); `undefined` where sockets move as handles instead
+ * (the node backend, which needs Node.js 24.20 for that) or the sub-reactors accept for themselves. The named
+ * backend resolves here as it will in each thread of this process.
+ */
+function handOffBackend(options: ServeOptions, settings: MultiReactorSettings): Backend | undefined {
+  if (!settings.threads || settings.accept !== 'acceptor' || options.backend === undefined) return undefined;
+  const backend = selectBackend(options.backend as BackendChoice);
+  return backend.detachDescriptor !== undefined && backend.adoptDescriptor !== undefined ? backend : undefined;
 }

@@ -48,7 +48,14 @@ export const SERVICE_PATH_VARIABLE = 'RXLOOP_MULTI_REACTOR_SERVICE';
  * @internal
  */
 export type ToSubReactor =
-  | { readonly type: 'connection'; readonly socket?: Socket }
+  | {
+      readonly type: 'connection';
+      readonly socket?: Socket;
+      /** Instead of `socket`, to a thread on a backend that adopts descriptors: the accepted socket's duplicate. */
+      readonly descriptor?: number;
+      /** Whether `descriptor` is a Unix socket. */
+      readonly unix?: boolean;
+    }
   | { readonly type: 'server' }
   | { readonly type: 'lend-server' }
   | { readonly type: 'stats'; readonly id: number }

@@ -1,3 +1,4 @@
+import type { Backend } from '../src/backends/Backend.js';
 import type { Socket } from 'node:net';
 import { Worker, type Transferable } from 'node:worker_threads';
 import { RingTransport } from './RingTransport.js';
@@ -34,7 +35,19 @@ export class SubReactorThread extends SubReactor {
    * @param linkService serves the main thread's end of a link the thread opened to the service (absent: no
    *   service; such a link is reset)
    */
-  constructor(config: SubReactorConfig, onEvent: (event: ServerEvent) => void, linkService?: (transport: RingTransport) => void) {
+  /**
+   * @param config what the thread runs
+   * @param onEvent where its events go
+   * @param linkService serves a ring link the thread opens to the server's service
+   * @param handOffBy the main thread's backend, when it hands sockets over as descriptors (`detachDescriptor`)
+   *   rather than moving them (`postMessage(socket, [socket])`, Node.js 24.20 on)
+   */
+  constructor(
+    config: SubReactorConfig,
+    onEvent: (event: ServerEvent) => void,
+    linkService?: (transport: RingTransport) => void,
+    private readonly handOffBy?: Backend,
+  ) {
     super(config.reactor, onEvent);
     this.linkService = linkService;
     this.worker = new Worker(entry, { workerData: config, execArgv: process.execArgv.filter((arg) => !arg.startsWith('--inspect')) });
@@ -78,6 +91,23 @@ export class SubReactorThread extends SubReactor {
   /** Moves an accepted socket to the thread; this thread's copy is closed by the move. */
   handOff(socket: Socket): void {
     this.sent++;
+    const backend = this.handOffBy;
+    if (backend !== undefined) {
+      // The descriptor travels (it is the process's): the thread's backend adopts a duplicate of it.
+      const detached = backend.detachDescriptor!(socket);
+      if (detached === undefined) {
+        this.sent--;
+        socket.destroy();
+        return;
+      }
+      try {
+        this.worker.postMessage({ type: 'connection', descriptor: detached.fd, unix: detached.unix } satisfies ToSubReactor);
+      } catch {
+        this.sent--;
+        backend.closeDescriptor?.(detached.fd);
+      }
+      return;
+    }
     try {
       this.worker.postMessage({ type: 'connection', socket } satisfies ToSubReactor, [socket as unknown as Transferable]);
     } catch {

@@ -1,6 +1,6 @@
 import { Server as NetServer, Socket } from 'node:net';
 import { EMPTY, Subject, firstValueFrom, merge, type Observable } from 'rxjs';
-import type { Backend } from '../src/backends/Backend.js';
+import type { Backend, Transport } from '../src/backends/Backend.js';
 import { defaultBackend } from '../src/backends/defaultBackend.js';
 import { selectBackend } from '../src/backends/selectBackend.js';
 import { Connection } from '../src/Connection.js';
@@ -110,6 +110,32 @@ export async function runSubReactor(config: SubReactorConfig, channel: SubReacto
     reportLoad();
   };
 
+  /** A connection the acceptor thread handed over as a descriptor (see Backend.detachDescriptor). */
+  const adoptDescriptor = (fd: number, unix: boolean): void => {
+    received++;
+    if (backend.adoptDescriptor === undefined) {
+      backend.closeDescriptor?.(fd);
+      reportLoad();
+      return;
+    }
+    let transport: Transport;
+    try {
+      transport = backend.adoptDescriptor(fd, unix);
+    } catch {
+      reportLoad();
+      return;
+    }
+    if (stopping || host.connections.size >= maxConnections) {
+      transport.abort();
+      reportLoad();
+      return;
+    }
+    const connection = new Connection(transport, backend, { pauseReadingOnWriteBacklog: config.pauseReadingOnWriteBacklog });
+    connection.closed$.subscribe(reportLoad);
+    connections.next(connection);
+    reportLoad();
+  };
+
   const share = (shared: NetServer): void => {
     const settings = shared as AcceptSettings;
     settings.pauseOnConnect = true;
@@ -164,7 +190,9 @@ export async function runSubReactor(config: SubReactorConfig, channel: SubReacto
   channel.listen((message, handle) => {
     switch (message.type) {
       case 'connection':
-        if (handle instanceof Socket) {
+        if (message.descriptor !== undefined) {
+          adoptDescriptor(message.descriptor, message.unix ?? false);
+        } else if (handle instanceof Socket) {
           adopt(handle);
         } else {
           // The peer closed before the socket left the main side: the message came without it.

@@ -1,7 +1,11 @@
 // rxloop's native io_uring addon: a Node-API module, context-aware (one instance per worker thread, no
 // process-wide state), so each reactor thread can own a ring. It exports the run-time probe and class Ring.
 #include <linux/io_uring.h>
+#include <fcntl.h>
 #include <node_api.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "binding.h"
 #include "probe.h"
@@ -60,12 +64,50 @@ napi_value Probe(napi_env env, napi_callback_info) {
   return result;
 }
 
+// The first argument as a descriptor (-1 when it is not a number).
+int32_t descriptorArgument(napi_env env, napi_callback_info info) {
+  napi_value args[1];
+  size_t argc = 1;
+  int32_t fd = -1;
+  if (napi_get_cb_info(env, info, &argc, args, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_value_int32(env, args[0], &fd) != napi_ok) {
+    return -1;
+  }
+  return fd;
+}
+
+// `result` (>= 0) or -errno as a JavaScript number.
+napi_value errnoResult(napi_env env, int result) {
+  napi_value value;
+  RXLOOP_CHECK(env, napi_create_int32(env, result < 0 ? -errno : result, &value));
+  return value;
+}
+
+// A duplicate of a descriptor (close-on-exec), for a socket this thread accepted that another thread's ring will
+// adopt: descriptors are the process's, so the number travels in a message; -errno where it cannot.
+napi_value Duplicate(napi_env env, napi_callback_info info) {
+  int32_t fd = descriptorArgument(env, info);
+  if (fd < 0) return errnoResult(env, (errno = EBADF, -1));
+  return errnoResult(env, fcntl(fd, F_DUPFD_CLOEXEC, 0));
+}
+
+// Closes a descriptor that no ring tracks (a duplicate whose message found no thread to take it).
+napi_value CloseDescriptor(napi_env env, napi_callback_info info) {
+  int32_t fd = descriptorArgument(env, info);
+  if (fd < 0) return errnoResult(env, (errno = EBADF, -1));
+  return errnoResult(env, ::close(fd));
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
   napi_value fn;
   RXLOOP_CHECK(env, napi_create_function(env, "probe", NAPI_AUTO_LENGTH, Probe, nullptr, &fn));
   RXLOOP_CHECK(env, napi_set_named_property(env, exports, "probe", fn));
+  RXLOOP_CHECK(env, napi_create_function(env, "duplicate", NAPI_AUTO_LENGTH, Duplicate, nullptr, &fn));
+  RXLOOP_CHECK(env, napi_set_named_property(env, exports, "duplicate", fn));
+  RXLOOP_CHECK(env, napi_create_function(env, "closeDescriptor", NAPI_AUTO_LENGTH, CloseDescriptor, nullptr, &fn));
+  RXLOOP_CHECK(env, napi_set_named_property(env, exports, "closeDescriptor", fn));
   if (!rxloop::defineRing(env, exports)) {
     napi_throw_error(env, "ERR_NATIVE", "rxloop_uring: could not define class Ring");
     return nullptr;

@@ -554,4 +554,20 @@ export interface Backend {
    * a backend with sockets of its own (io_uring) takes its file descriptor.
    */
   adopt?(socket: Socket): Transport;
+  /**
+   * Optional, with {@link Backend.adoptDescriptor}: the descriptor of a connected socket this thread accepted
+   * (paused, never read), duplicated for another thread of this process to adopt, and the socket here closed.
+   * Descriptors belong to the process, so the number travels in a message: how the multi-reactor's acceptor
+   * hands connections to sub-reactor threads on backends with sockets of their own (io_uring), on any Node.js
+   * line. `undefined` where the socket has no descriptor to give (TLS, already closed): nothing was closed then.
+   */
+  detachDescriptor?(socket: Socket): { readonly fd: number; readonly unix: boolean } | undefined;
+  /**
+   * Optional: takes over a descriptor {@link Backend.detachDescriptor} gave, in the thread that serves it
+   * (the descriptor is this backend's from then on, closed with the transport). Reading stays stopped until the
+   * transport is told to read.
+   */
+  adoptDescriptor?(fd: number, unix: boolean): Transport;
+  /** Optional: closes a detached descriptor that no thread took (its message found nobody). */
+  closeDescriptor?(fd: number): void;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
+import { withUring } from '../support/backendCases.js';
 import { ErrorCode, RxloopError } from '../../src/errors.js';
 import { multiReactor, type MultiReactor } from '../../schedulers/multiReactor.js';
 import type { MultiReactorOptions } from '../../schedulers/MultiReactorOptions.js';
@@ -18,9 +19,13 @@ import type { Server, ServerEvent } from '../../schedulers/Topology.js';
 const handler = new URL('../fixtures/threadRequests.js', import.meta.url);
 const host = '127.0.0.1';
 const features = await nodeFeatures();
+// The node backend where this line moves sockets (acceptor) or shares ports (shared); the uring backend on every
+// line (its acceptor hands descriptors over, its threads listen with SO_REUSEPORT themselves), and always under CI.
 const modes = [
-  { accept: 'acceptor' as const, supported: features.transferableSockets },
-  { accept: 'shared' as const, supported: features.reusePort },
+  { accept: 'acceptor' as const, backend: 'node' as const, supported: features.transferableSockets },
+  { accept: 'shared' as const, backend: 'node' as const, supported: features.reusePort },
+  { accept: 'acceptor' as const, backend: 'uring' as const, supported: withUring },
+  { accept: 'shared' as const, backend: 'uring' as const, supported: withUring },
 ];
 
 const servers: Server[] = [];
@@ -94,9 +99,9 @@ async function clientsOnThreads(port: number, count: number, exclude: readonly n
   return found;
 }
 
-async function start(options: MultiReactorOptions): Promise<{ server: Server; topology: MultiReactor; port: number }> {
+async function start(options: MultiReactorOptions, backend: 'node' | 'uring' = 'node'): Promise<{ server: Server; topology: MultiReactor; port: number }> {
   const topology = multiReactor({ reactors: 2, threads: true, ...options });
-  const server = await serve(handler, { host, port: 0, scheduler: topology, statsInterval: 20 });
+  const server = await serve(handler, { host, port: 0, scheduler: topology, statsInterval: 20, backend });
   servers.push(server);
   return { server, topology, port: (server.address as { port: number }).port };
 }
@@ -132,9 +137,10 @@ test('threads: a boolean option; shared accept on a Unix path is refused before 
   assert.equal(topology.subReactors(), []);
 });
 
-for (const { accept } of modes.filter((m) => m.supported)) {
-  test(`${accept}: one process, N+1 threads; each connection is served on a sub-reactor thread, offload runs inline there`, async () => {
-    const { topology, port } = await start({ accept, reactors: 3 });
+for (const { accept, backend } of modes.filter((m) => m.supported)) {
+  const on = `${accept} on ${backend}`;
+  test(`${on}: one process, N+1 threads; each connection is served on a sub-reactor thread, offload runs inline there`, async () => {
+    const { topology, port } = await start({ accept, reactors: 3 }, backend);
     const subs = topology.subReactors();
     assert.equal(subs.map((s) => s.reactor), ['sub-0', 'sub-1', 'sub-2']);
     assert.ok(subs.every((s) => s.pid === process.pid), 'every sub-reactor is in this process');
@@ -150,8 +156,8 @@ for (const { accept } of modes.filter((m) => m.supported)) {
   });
 
   for (const [crash, exitCode] of [['throw', 1], ['exit 3', 3]] as const) {
-    test(`${accept}: a sub-reactor thread that ${crash === 'throw' ? 'throws' : 'exits'} is replaced while the other serves on`, async () => {
-      const { server, topology, port } = await start({ accept });
+    test(`${on}: a sub-reactor thread that ${crash === 'throw' ? 'throws' : 'exits'} is replaced while the other serves on`, async () => {
+      const { server, topology, port } = await start({ accept }, backend);
       const before = threadIds(topology);
       const [[victimThread, victim], [survivorThread, survivor]] = [...(await clientsOnThreads(port, 2)).entries()];
       const reactor = topology.subReactors().find((s) => s.threadId === victimThread)!.reactor;
@@ -179,8 +185,8 @@ for (const { accept } of modes.filter((m) => m.supported)) {
     });
   }
 
-  test(`${accept}: restart: false reports the exit and serves on with the thread left`, async () => {
-    const { server, topology, port } = await start({ accept, restart: false });
+  test(`${on}: restart: false reports the exit and serves on with the thread left`, async () => {
+    const { server, topology, port } = await start({ accept, restart: false }, backend);
     const [[victimThread, victim], [survivorThread]] = [...(await clientsOnThreads(port, 2)).entries()];
     const exit = firstValueFrom(server.events$);
     victim!.socket.write('exit 7\n');
@@ -191,10 +197,10 @@ for (const { accept } of modes.filter((m) => m.supported)) {
     for (let i = 0; i < 4; i++) assert.is(await threadOf(await client(port)), survivorThread);
   });
 
-  test(`${accept}: after a graceful stop no thread and no handle is left`, async () => {
+  test(`${on}: after a graceful stop no thread and no handle is left`, async () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     const baseline = process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').sort();
-    const { server, topology, port } = await start({ accept });
+    const { server, topology, port } = await start({ accept }, backend);
     const clients = await clientsOnThreads(port, 2);
     const ends = [...clients.values()].map((c) => c.closed);
     assert.ok(process.getActiveResourcesInfo().includes('MessagePort'), 'the threads are linked while they run');

@@ -232,14 +232,14 @@ type ThreadBackend = 'node' | 'uring';
 
 // Sub-reactor threads on each backend where this Node.js can run them (found by trying, as multiReactor does):
 // the node backend needs sockets that move to threads (acceptor) or a reusePort that works (shared); the uring
-// backend listens with SO_REUSEPORT itself on any line, but acceptor mode still moves node sockets to its
-// threads, so before Node.js 24.20 it is refused on uring too (issue 15 asks for it there as well). Where a
-// pair cannot run, the case is a test that expects exactly the coded error instead. The uring cases run
+// backend runs both on any line: it listens with SO_REUSEPORT itself (shared), and the acceptor thread hands
+// each accepted socket's descriptor to the sub-reactor's ring (acceptor). Where a pair cannot run, the case is
+// a test that expects exactly the coded error instead. The uring cases run
 // wherever io_uring is available, and always under CI, where a missing ring fails them loudly.
 const features = await nodeFeatures();
 const threadBackends: readonly ThreadBackend[] = withUring ? ['node', 'uring'] : ['node'];
 const threadCases = threadBackends.flatMap((backend) => [
-  { backend, accept: 'acceptor' as const, reactors: ['acceptor', 'sub-0', 'sub-1'], supported: features.transferableSockets },
+  { backend, accept: 'acceptor' as const, reactors: ['acceptor', 'sub-0', 'sub-1'], supported: backend === 'uring' || features.transferableSockets },
   { backend, accept: 'shared' as const, reactors: ['sub-0', 'sub-1'], supported: backend === 'uring' || features.reusePort },
 ]);
 

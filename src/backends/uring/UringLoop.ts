@@ -98,7 +98,13 @@ const F_MORE = 2;
 /** In a batch record's flags: the bytes are in a lent provided buffer whose id is the record's fourth field. */
 const META_VIEW = 1 << 16;
 
-type NativeModule = { Ring: new (deliver: (count: number, data: Buffer | undefined) => void, entries: number, buffers: number, bufferSize: number) => NativeRing };
+type NativeModule = {
+  Ring: new (deliver: (count: number, data: Buffer | undefined) => void, entries: number, buffers: number, bufferSize: number) => NativeRing;
+  /** A close-on-exec duplicate of `fd`, or -errno. */
+  duplicate(fd: number): number;
+  /** Closes `fd`: 0 or -errno. */
+  closeDescriptor(fd: number): number;
+};
 
 let nativeModule: NativeModule | undefined;
 
@@ -331,6 +337,24 @@ export class UringLoop {
       for (const owner of touched) owner.batchEnd?.();
     }
   }
+}
+
+/**
+ * A duplicate of a descriptor for another thread of this process (no ring needed), or -errno.
+ *
+ * @internal
+ */
+export function duplicateDescriptor(fd: number): number {
+  return loadNative().duplicate(fd);
+}
+
+/**
+ * Closes a descriptor no ring tracks.
+ *
+ * @internal
+ */
+export function closeDescriptor(fd: number): void {
+  loadNative().closeDescriptor(fd);
 }
 
 let shared: UringLoop | undefined;

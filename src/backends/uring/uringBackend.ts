@@ -1,11 +1,12 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Socket } from 'node:net';
+import { constants } from 'node:os';
 import type { Backend } from '../Backend.js';
 import { ErrorCode, RxloopError } from '../../errors.js';
 import { nodeBackend } from '../node/nodeBackend.js';
 import { UringAcceptor } from './UringAcceptor.js';
 import { UringConnectAttempt } from './UringConnectAttempt.js';
-import { UringLoop, uringLoop, type UringRingStats } from './UringLoop.js';
+import { closeDescriptor, duplicateDescriptor, ringError, UringLoop, uringLoop, type UringRingStats } from './UringLoop.js';
 import { UringTransport } from './UringTransport.js';
 import { uringSupport } from './uringSupport.js';
 
@@ -71,25 +72,32 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
     throw new RxloopError(ErrorCode.UNSUPPORTED, `expected io_uring to work here, but ${support.reason ?? 'it does not'}; use the node backend (or 'auto')`);
   }
   const ring = options.ring;
-  const loop = ring === undefined ? uringLoop() : new UringLoop(ring.entries, ring.buffers, ring.bufferSize);
-  if (ring !== undefined) loop.trackTransports();
+  // The ring is made on first use: a backend that only hands descriptors on (a multi-reactor's acceptor) needs none.
+  let made: UringLoop | undefined;
+  const ringLoop = (): UringLoop => {
+    if (made !== undefined) return made;
+    made = ring === undefined ? uringLoop() : new UringLoop(ring.entries, ring.buffers, ring.bufferSize);
+    if (ring !== undefined) made.trackTransports();
+    return made;
+  };
   const scheduler = options.scheduler ?? asyncScheduler;
   const fallback = nodeBackend({ scheduler });
   const backend: UringBackend = {
     name: 'uring',
-    stats: () => loop.stats(),
+    stats: () => ringLoop().stats(),
     close: () => {
-      if (ring !== undefined) loop.close();
+      if (ring !== undefined) made?.close();
     },
     scheduler,
     endOfTurn: (callback) => process.nextTick(callback),
-    listen: (spec, sink) => (spec.tls !== undefined ? fallback.listen(spec, sink) : new UringAcceptor(loop, spec, sink)),
-    connect: (spec, sink) => (spec.tls !== undefined ? fallback.connect(spec, sink) : new UringConnectAttempt(loop, spec, sink, scheduler)),
+    listen: (spec, sink) => (spec.tls !== undefined ? fallback.listen(spec, sink) : new UringAcceptor(ringLoop(), spec, sink)),
+    connect: (spec, sink) => (spec.tls !== undefined ? fallback.connect(spec, sink) : new UringConnectAttempt(ringLoop(), spec, sink, scheduler)),
     bind: (spec, sink) => fallback.bind(spec, sink),
     adopt: (socket) => {
       const handle = (socket as SocketWithHandle)._handle;
       const fd = handle?.fd;
       if (typeof fd !== 'number' || fd < 0 || 'encrypted' in socket) return fallback.adopt!(socket);
+      const loop = ringLoop();
       const own = loop.ring.adopt(fd);
       if (own < 0) return fallback.adopt!(socket);
       const unix = socket.remoteFamily === undefined && socket.remoteAddress === undefined;
@@ -98,6 +106,26 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
       if (!unix) loop.ring.setNoDelay(own, true);
       return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
     },
+    detachDescriptor: (socket) => {
+      const fd = (socket as SocketWithHandle)._handle?.fd;
+      if (typeof fd !== 'number' || fd < 0 || 'encrypted' in socket) return undefined;
+      const copy = duplicateDescriptor(fd);
+      if (copy < 0) return undefined;
+      const unix = socket.remoteFamily === undefined && socket.remoteAddress === undefined;
+      socket.destroy();
+      return { fd: copy, unix };
+    },
+    adoptDescriptor: (fd, unix) => {
+      // Our own duplicate, made blocking and tracked by this thread's ring; the one that travelled is closed.
+      const loop = ringLoop();
+      const own = loop.ring.adopt(fd);
+      // The travelled copy goes either way, unless it was not open at all (its number may be another's now).
+      if (own !== -constants.errno.EBADF) closeDescriptor(fd);
+      if (own < 0) throw ringError(own, 'adopt a connection another thread accepted', 'fcntl');
+      if (!unix) loop.ring.setNoDelay(own, true);
+      return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
+    },
+    closeDescriptor: (fd) => closeDescriptor(fd),
   };
   return backend;
 }

@@ -170,6 +170,54 @@ test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s s
   }
 });
 
+test('detachDescriptor hands a socket accepted here to another thread as a number; adoptDescriptor there serves it on the ring', async () => {
+  const backend = uringBackend();
+  const server: NetServer = createServer({ pauseOnConnect: true });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = netConnect({ host: '127.0.0.1', port });
+    sockets.push(client);
+    const socket = await within(5000, 'the node accept', accepted);
+    const detached = backend.detachDescriptor!(socket);
+    assert.ok(detached !== undefined && detached.fd >= 0, 'a descriptor');
+    assert.is(detached!.unix, false);
+    assert.ok(socket.destroyed, 'the socket here is closed; the descriptor travels');
+    // In a worker thread this runs on that thread's ring; the descriptor is the process's either way.
+    const transport = backend.adoptDescriptor!(detached!.fd, false);
+    assert.instance(transport, UringTransport);
+    assert.is(transport.remoteAddress?.kind === 'inet' ? transport.remoteAddress.port : -1, client.localPort);
+    transport.attach({
+      readable: () => undefined,
+      completed: (chunks) => {
+        for (const chunk of chunks) transport.write(chunk);
+      },
+      writable: () => undefined,
+      ended: () => transport.end(),
+      closed: () => undefined,
+    });
+    transport.setReadMode('completion');
+    transport.setReading(true);
+    let echoed = '';
+    client.setEncoding('latin1').on('data', (chunk: string) => (echoed += chunk));
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    client.end('handed over');
+    await within(5000, 'the echo and the close', closed);
+    assert.is(echoed, 'handed over');
+    // A descriptor that travelled to nobody is closed by closeDescriptor; a socket with none gives undefined.
+    const spare = backend.detachDescriptor!(await within(5000, 'a second accept', new Promise<Socket>((resolve) => {
+      server.once('connection', resolve);
+      sockets.push(netConnect({ host: '127.0.0.1', port }));
+    })));
+    backend.closeDescriptor!(spare!.fd);
+    assert.throws(() => backend.adoptDescriptor!(spare!.fd, false), (error: RxloopError) => error.code === ErrorCode.SOCKET);
+    assert.is(backend.detachDescriptor!(socket), undefined, 'a destroyed socket has no descriptor to give');
+  } finally {
+    server.close();
+  }
+});
+
 test('a ring of its own: the sizes asked for, its own counters, and close() closes it with its sockets', async () => {
   const backend = uringBackend({ ring: { entries: 64, buffers: 8, bufferSize: 4096 } });
   const shared = uringBackend();
