@@ -128,16 +128,26 @@ test('connect runs on the ring and reports a refused port as ERR_CONNECT_REFUSED
   assert.is(echoed, 'udp', 'a datagram to itself, through the node backend\'s dgram socket');
 });
 
-test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s socket goes, the connection stays)', async () => {
-  const backend = uringBackend();
+/** A node:net server that accepts paused sockets (never read), as a multi-reactor's acceptor does. */
+async function pausedServer(): Promise<{ server: NetServer; port: number }> {
   const server: NetServer = createServer({ pauseOnConnect: true });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+/** Connects a client to `server` and returns it with the socket the server accepted for it. */
+async function nodeAccept(server: NetServer, port: number): Promise<{ client: Socket; socket: Socket }> {
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const client = netConnect({ host: '127.0.0.1', port });
+  sockets.push(client);
+  return { client, socket: await within(5000, 'the node accept', accepted) };
+}
+
+test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s socket goes, the connection stays)', async () => {
+  const backend = uringBackend();
+  const { server, port } = await pausedServer();
   try {
-    const port = (server.address() as { port: number }).port;
-    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const client = netConnect({ host: '127.0.0.1', port });
-    sockets.push(client);
-    const socket = await within(5000, 'the node accept', accepted);
+    const { client, socket } = await nodeAccept(server, port);
     const transport = backend.adopt!(socket);
     assert.instance(transport, UringTransport);
     assert.ok(socket.destroyed, 'the node socket is destroyed; the ring holds a duplicate descriptor');
@@ -172,14 +182,9 @@ test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s s
 
 test('detachDescriptor hands a socket accepted here to another thread as a number; adoptDescriptor there serves it on the ring', async () => {
   const backend = uringBackend();
-  const server: NetServer = createServer({ pauseOnConnect: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { server, port } = await pausedServer();
   try {
-    const port = (server.address() as { port: number }).port;
-    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    const client = netConnect({ host: '127.0.0.1', port });
-    sockets.push(client);
-    const socket = await within(5000, 'the node accept', accepted);
+    const { client, socket } = await nodeAccept(server, port);
     const detached = backend.detachDescriptor!(socket);
     assert.ok(detached !== undefined && detached.fd >= 0, 'a descriptor');
     assert.is(detached!.unix, false);
@@ -206,10 +211,7 @@ test('detachDescriptor hands a socket accepted here to another thread as a numbe
     await within(5000, 'the echo and the close', closed);
     assert.is(echoed, 'handed over');
     // A descriptor that travelled to nobody is closed by closeDescriptor; a socket with none gives undefined.
-    const spare = backend.detachDescriptor!(await within(5000, 'a second accept', new Promise<Socket>((resolve) => {
-      server.once('connection', resolve);
-      sockets.push(netConnect({ host: '127.0.0.1', port }));
-    })));
+    const spare = backend.detachDescriptor!((await nodeAccept(server, port)).socket);
     backend.closeDescriptor!(spare!.fd);
     assert.throws(() => backend.adoptDescriptor!(spare!.fd, false), (error: RxloopError) => error.code === ErrorCode.SOCKET);
     assert.is(backend.detachDescriptor!(socket), undefined, 'a destroyed socket has no descriptor to give');
