@@ -102,9 +102,13 @@ export const TARGETS: readonly TargetSpec[] = [
       'Since the provided-reads change (later on 2026-12-03), proactor() on uring leases the ring\'s own 16 KiB ' +
       'buffers with the credit in flight (16 buffers, one capped multishot receive per 256 KiB: 4,097 ring entries ' +
       'for 65,536 leases per GiB): the first 1 GiB run gave 0.57x (0.45 s/GiB of receiver CPU against 0.15 for ' +
-      'onread, the receiver saturated). No copy is left in user space, so what remains is JavaScript per lease: ' +
-      'four times as many leases as 64 KiB reads (a Lease, a view and an emission each); not profiled yet. Larger ' +
-      'ring buffers (uringBackend({ ring: { bufferSize: 65536 } })) are the next thing to measure.' },
+      'onread, the receiver saturated). No copy is left in user space. A --cpu-prof of that receiver (2 GiB) puts ' +
+      'JavaScript under a fifth of its samples (82% idle to V8: the kernel\'s task work, one socket receive per 16 KiB ' +
+      'ring buffer, four per 64 KiB read of onread); rxloop\'s own frames (Lease, giveBack, onBatch, flushReturns) are ' +
+      'under 2% together. The buffer size is what costs: the same receiver with a ring of 256 x 64 KiB gave 2,629 ' +
+      'MiB/s at 0.32 s/GiB against 1,000 MiB/s at 0.68 s/GiB with 1,024 x 16 KiB (a scratch run beside the suite, not ' +
+      'this bench). The default ring keeps 16 KiB buffers for servers with many connections; a receive-heavy one ' +
+      'asks for uringBackend({ ring: { buffers: 256, bufferSize: 65536 } }).' },
   { name: 'idle memory uring <= 0.5x plain node:net (RSS per connection, rxloop listen)', section: 'memory-idle',
     contender: 'rx-listen-uring', against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 0.5, unit: 'x',
     whyMissed: 'run of 2026-12-03, 5,000 idle connections (a memory target: read from the heap figures of the same run, ' +

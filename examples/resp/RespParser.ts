@@ -404,6 +404,12 @@ export class RespParser {
       else if (buf.length - pos > this.maxInline) this.fail(ErrorCode.FRAME_TOO_LONG, message);
       return undefined;
     }
+    // Redis finds the line end with strchr: a NUL anywhere before it hides it, whatever the line holds before the
+    // NUL (an unbalanced quote ahead of it is never seen), the same whether the line came in one read or several.
+    if (nulBetween(buf, pos, lf)) {
+      this.stick(message, this.pendingFrom(buf, pos));
+      return undefined;
+    }
     const end = lf > pos && buf[lf - 1] === CR ? lf - 1 : lf;
     const split = splitInlineArgs(buf, pos, end, this.args);
     if (split === 'nul') {

@@ -79,6 +79,14 @@ test('every single-byte fragmentation of a pipeline', () => {
   assert.equal(parse(latin1(text), cuts).commands, expected);
 });
 
+test("a NUL before the line end hides it even behind an unbalanced quote, in one read or two (fast-check's counterexample)", () => {
+  const options = { maxInlineLength: 4096, maxBulkLength: 40, maxMultibulkLength: 6 };
+  const text = latin1("''\u000e\u0000*1\r\n$0\r\n\r\n");
+  const whole = parse(text, [], options);
+  assert.equal(whole, { commands: [], error: undefined, code: undefined });
+  assert.equal(parse(text, [1], options), whole);
+});
+
 test('any bytes, any fragmentation: the same commands and the same error as in one read', () => {
   // Lines within the line limit: past it, the outcome depends on where reads end, for Redis too (tested below).
   const options = { maxInlineLength: 4096, maxBulkLength: 40, maxMultibulkLength: 6 };
