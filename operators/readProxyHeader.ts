@@ -50,7 +50,8 @@ export interface ProxyProtocolOptions {
  * import { handle, readProxyHeader, sendTo } from 'rxloop/operators';
  * import { concat, ignoreElements } from 'rxjs';
  *
- * // Greets each client by its own address, as HAProxy (send-proxy-v2) relayed it.
+ * // Echoes each client once its PROXY header (HAProxy's send-proxy-v2) is read: connection.remoteAddress is then
+ * // the client's own address, not the balancer's.
  * listen({ port: 7000 }).pipe(handle((connection) => concat(
  *   readProxyHeader(connection, { trusted: ['127.0.0.1'] }).pipe(ignoreElements()),
  *   connection.data$,
