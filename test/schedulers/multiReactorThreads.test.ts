@@ -3,8 +3,7 @@
 // thread that throws or exits replaced while the other serves on, and nothing left after stop.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { once } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
@@ -15,6 +14,7 @@ import { multiReactor, type MultiReactor } from '../../schedulers/multiReactor.j
 import type { MultiReactorOptions } from '../../schedulers/MultiReactorOptions.js';
 import { serve } from '../../schedulers/serve.js';
 import type { Server, ServerEvent } from '../../schedulers/Topology.js';
+import { lineClient, type LineClient } from '../support/lineClient.js';
 
 const handler = new URL('../fixtures/threadRequests.js', import.meta.url);
 const host = '127.0.0.1';
@@ -49,35 +49,8 @@ async function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promis
   }
 }
 
-interface Client {
-  readonly socket: Socket;
-  ask(line: string): Promise<string>;
-  /** Resolves once the server has closed the connection. */
-  readonly closed: Promise<void>;
-}
-
-async function client(port: number): Promise<Client> {
-  const socket = netConnect({ host, port });
-  sockets.push(socket);
-  socket.on('error', () => undefined);
-  await within(once(socket, 'connect'), 'connect');
-  let buffered = '';
-  const waiting: ((line: string) => void)[] = [];
-  socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
-      waiting.shift()?.(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-    }
-  });
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  const ask = (line: string): Promise<string> =>
-    within(new Promise((resolve) => {
-      waiting.push(resolve);
-      socket.write(`${line}\n`);
-    }), `the answer to ${line}`);
-  return { socket, ask, closed };
-}
+type Client = LineClient;
+const client = (port: number): Promise<Client> => lineClient(port, sockets);
 
 /** The thread that serves a client: its process id must be ours. */
 async function threadOf(c: Client): Promise<number> {

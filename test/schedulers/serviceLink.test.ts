@@ -3,8 +3,7 @@
 // The service module runs in this process (the main thread), so the test reads its open links directly.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { once } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { nodeFeatures } from '../../src/backends/node/nodeFeatures.js';
 import { uringSupport } from '../../src/backends/uring/uringSupport.js';
@@ -14,6 +13,7 @@ import { serve } from '../../schedulers/serve.js';
 import type { ServeOptions, Server, ServerEvent } from '../../schedulers/Topology.js';
 import { links } from '../fixtures/ringService.js';
 import { until, within } from '../support/spawned.js';
+import { lineClient, type LineClient } from '../support/lineClient.js';
 
 const handler = new URL('../fixtures/ringServiceHandler.js', import.meta.url);
 const host = '127.0.0.1';
@@ -25,41 +25,8 @@ test.after.each(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop({ deadline: 100 })));
 });
 
-interface Client {
-  readonly socket: Socket;
-  ask(line: string): Promise<string>;
-  readonly closed: Promise<void>;
-  isClosed: boolean;
-}
-
-async function client(port: number): Promise<Client> {
-  const socket = netConnect({ host, port });
-  sockets.push(socket);
-  socket.on('error', () => undefined);
-  await within(10_000, 'connect', once(socket, 'connect'));
-  let buffered = '';
-  const waiting: ((line: string) => void)[] = [];
-  socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    for (let newline = buffered.indexOf('\n'); newline !== -1; newline = buffered.indexOf('\n')) {
-      waiting.shift()?.(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-    }
-  });
-  const c: Client = {
-    socket,
-    isClosed: false,
-    closed: new Promise<void>((resolve) => socket.once('close', () => {
-      c.isClosed = true;
-      resolve();
-    })),
-    ask: (line) => within(10_000, `the answer to ${line}`, new Promise((resolve) => {
-      waiting.push(resolve);
-      socket.write(`${line}\n`);
-    })),
-  };
-  return c;
-}
+type Client = LineClient;
+const client = (port: number): Promise<Client> => lineClient(port, sockets);
 
 /** Connections each sub-reactor has accepted so far. */
 async function acceptedBySub(server: Server): Promise<Map<string, number>> {

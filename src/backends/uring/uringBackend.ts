@@ -81,6 +81,13 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
     return made;
   };
   const scheduler = options.scheduler ?? asyncScheduler;
+  /** A connected socket's descriptor as this ring's transport (`own` is already the ring's, tracked and blocking). */
+  const onRing = (loop: UringLoop, own: number, unix: boolean): UringTransport => {
+    if (!unix) loop.ring.setNoDelay(own, true);
+    return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
+  };
+  /** Whether a net.Socket is a Unix socket (Node names no remote end for those). */
+  const isUnix = (socket: Socket): boolean => socket.remoteFamily === undefined && socket.remoteAddress === undefined;
   const fallback = nodeBackend({ scheduler });
   const backend: UringBackend = {
     name: 'uring',
@@ -100,18 +107,17 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
       const loop = ringLoop();
       const own = loop.ring.adopt(fd);
       if (own < 0) return fallback.adopt!(socket);
-      const unix = socket.remoteFamily === undefined && socket.remoteAddress === undefined;
+      const unix = isUnix(socket);
       // Our descriptor is a duplicate: Node's socket goes, the connection stays.
       socket.destroy();
-      if (!unix) loop.ring.setNoDelay(own, true);
-      return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
+      return onRing(loop, own, unix);
     },
     detachDescriptor: (socket) => {
       const fd = (socket as SocketWithHandle)._handle?.fd;
       if (typeof fd !== 'number' || fd < 0 || 'encrypted' in socket) return undefined;
       const copy = duplicateDescriptor(fd);
       if (copy < 0) return undefined;
-      const unix = socket.remoteFamily === undefined && socket.remoteAddress === undefined;
+      const unix = isUnix(socket);
       socket.destroy();
       return { fd: copy, unix };
     },
@@ -122,8 +128,7 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
       // The travelled copy goes either way, unless it was not open at all (its number may be another's now).
       if (own !== -constants.errno.EBADF) closeDescriptor(fd);
       if (own < 0) throw ringError(own, 'adopt a connection another thread accepted', 'fcntl');
-      if (!unix) loop.ring.setNoDelay(own, true);
-      return new UringTransport(loop, own, unix, unix ? { local: '', remote: '' } : undefined);
+      return onRing(loop, own, unix);
     },
     closeDescriptor: (fd) => closeDescriptor(fd),
   };

@@ -143,6 +143,36 @@ async function nodeAccept(server: NetServer, port: number): Promise<{ client: So
   return { client, socket: await within(5000, 'the node accept', accepted) };
 }
 
+/**
+ * Echoes on `transport` (completion mode; its end follows the peer's), sends `text` from `client` and ends it;
+ * resolves once the server has read to the end and the client is closed, with what each side received.
+ */
+async function echoThrough(transport: Transport, client: Socket, text: string): Promise<{ received: string; echoed: string }> {
+  const received: Buffer[] = [];
+  const ended = new Promise<void>((resolve) => transport.attach({
+    readable: () => undefined,
+    completed: (chunks) => {
+      received.push(...chunks);
+      for (const chunk of chunks) transport.write(chunk);
+    },
+    writable: () => undefined,
+    ended: () => {
+      transport.end();
+      resolve();
+    },
+    closed: () => undefined,
+  }));
+  transport.setReadMode('completion');
+  transport.setReading(true);
+  let echoed = '';
+  client.setEncoding('latin1').on('data', (chunk: string) => (echoed += chunk));
+  const closed = new Promise((resolve) => client.once('close', resolve));
+  client.end(text);
+  await within(5000, 'the end of input', ended);
+  await within(5000, 'the echo and the close', closed);
+  return { received: Buffer.concat(received).toString('latin1'), echoed };
+}
+
 test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s socket goes, the connection stays)', async () => {
   const backend = uringBackend();
   const { server, port } = await pausedServer();
@@ -151,29 +181,8 @@ test('adopt takes the descriptor of a plain socket accepted elsewhere (Node\'s s
     const transport = backend.adopt!(socket);
     assert.instance(transport, UringTransport);
     assert.ok(socket.destroyed, 'the node socket is destroyed; the ring holds a duplicate descriptor');
-    const received: Buffer[] = [];
-    const ended = new Promise<void>((resolve) => transport.attach({
-      readable: () => undefined,
-      completed: (chunks) => {
-        received.push(...chunks);
-        for (const chunk of chunks) transport.write(chunk);
-      },
-      writable: () => undefined,
-      ended: () => {
-        transport.end();
-        resolve();
-      },
-      closed: () => undefined,
-    }));
-    transport.setReadMode('completion');
-    transport.setReading(true);
-    let echoed = '';
-    client.setEncoding('latin1').on('data', (chunk: string) => (echoed += chunk));
-    const closed = new Promise((resolve) => client.once('close', resolve));
-    client.end('adopted');
-    await within(5000, 'the end of input', ended);
-    await within(5000, 'the echo and the close', closed);
-    assert.is(Buffer.concat(received).toString(), 'adopted');
+    const { received, echoed } = await echoThrough(transport, client, 'adopted');
+    assert.is(received, 'adopted');
     assert.is(echoed, 'adopted');
   } finally {
     server.close();
@@ -193,22 +202,8 @@ test('detachDescriptor hands a socket accepted here to another thread as a numbe
     const transport = backend.adoptDescriptor!(detached!.fd, false);
     assert.instance(transport, UringTransport);
     assert.is(transport.remoteAddress?.kind === 'inet' ? transport.remoteAddress.port : -1, client.localPort);
-    transport.attach({
-      readable: () => undefined,
-      completed: (chunks) => {
-        for (const chunk of chunks) transport.write(chunk);
-      },
-      writable: () => undefined,
-      ended: () => transport.end(),
-      closed: () => undefined,
-    });
-    transport.setReadMode('completion');
-    transport.setReading(true);
-    let echoed = '';
-    client.setEncoding('latin1').on('data', (chunk: string) => (echoed += chunk));
-    const closed = new Promise((resolve) => client.once('close', resolve));
-    client.end('handed over');
-    await within(5000, 'the echo and the close', closed);
+    const { received, echoed } = await echoThrough(transport, client, 'handed over');
+    assert.is(received, 'handed over');
     assert.is(echoed, 'handed over');
     // A descriptor that travelled to nobody is closed by closeDescriptor; a socket with none gives undefined.
     const spare = backend.detachDescriptor!((await nodeAccept(server, port)).socket);
