@@ -508,5 +508,6 @@ function checkOptions(options: ServeOptions, settings: MultiReactorSettings): Rx
 function handOffBackend(options: ServeOptions, settings: MultiReactorSettings): Backend | undefined {
   if (!settings.threads || settings.accept !== 'acceptor' || options.backend === undefined) return undefined;
   const backend = selectBackend(options.backend as BackendChoice);
-  return backend.detachDescriptor !== undefined && backend.adoptDescriptor !== undefined ? backend : undefined;
+  const handsOver = backend.detachDescriptor !== undefined && backend.adoptDescriptor !== undefined && backend.closeDescriptor !== undefined;
+  return handsOver ? backend : undefined;
 }

@@ -51,7 +51,11 @@ export type ToSubReactor =
   | {
       readonly type: 'connection';
       readonly socket?: Socket;
-      /** Instead of `socket`, to a thread on a backend that adopts descriptors: the accepted socket's duplicate. */
+      /**
+       * Instead of `socket`, to a thread on a backend that adopts descriptors: the accepted socket's duplicate.
+       * It stays the main thread's: the thread adopts a duplicate of its own (or refuses) and acknowledges the
+       * number in its next `load` report, and the main thread closes it then, or when the thread has exited.
+       */
       readonly descriptor?: number;
       /** Whether `descriptor` is a Unix socket. */
       readonly unix?: boolean;
@@ -71,7 +75,16 @@ export type ToSubReactor =
 export type FromSubReactor =
   | { readonly type: 'ready'; readonly address?: SocketAddress }
   | { readonly type: 'failed'; readonly code: string; readonly message: string }
-  | { readonly type: 'load'; readonly connections: number; readonly adopted: number }
+  | {
+      readonly type: 'load';
+      readonly connections: number;
+      readonly adopted: number;
+      /**
+       * The descriptors of `connection` messages (see `ToSubReactor`) handled since the last report, adopted as a
+       * duplicate or refused: the main thread owns each one until it reads it here, then closes it (absent: none).
+       */
+      readonly descriptors?: readonly number[];
+    }
   | { readonly type: 'stats'; readonly id: number; readonly stats: ReactorStats }
   | { readonly type: 'event'; readonly event: ServerEvent }
   | { readonly type: 'server' }

@@ -26,6 +26,11 @@ export class SubReactorThread extends SubReactor {
   private readonly linkService: ((transport: RingTransport) => void) | undefined;
   /** The main thread's ends of this thread's open links to the service. */
   private readonly links = new Set<RingTransport>();
+  /**
+   * Descriptors posted to the thread that it has not acknowledged yet (see {@link SubReactorThread.handOff}):
+   * this thread owns and closes each, on the acknowledgement or at the thread's exit, whichever comes first.
+   */
+  private readonly inFlight = new Set<number>();
 
   /**
    * Starts the thread.
@@ -57,12 +62,27 @@ export class SubReactorThread extends SubReactor {
       this.running = false;
       for (const link of this.links) link.peerGone();
       this.links.clear();
+      // What it never acknowledged it never read, or read and only duplicated: ours to close, once.
+      this.closeInFlight([...this.inFlight]);
       this.finish(exitCode, null);
     });
     this.worker.on('message', (message: FromSubReactor) => {
       if (message.type === 'service-link') this.linked(message.toService, message.fromService, config.servicePath ?? '');
-      else void this.receive(message);
+      else {
+        if (message.type === 'load' && message.descriptors !== undefined) this.closeInFlight(message.descriptors);
+        void this.receive(message);
+      }
     });
+  }
+
+  /**
+   * Closes the descriptors given that are still in flight and forgets them. A number not in flight (an
+   * acknowledgement that came after the exit closed everything) is left alone: it may be another's by now.
+   */
+  private closeInFlight(descriptors: readonly number[]): void {
+    for (const fd of descriptors) {
+      if (this.inFlight.delete(fd)) this.handOffBy?.closeDescriptor?.(fd);
+    }
   }
 
   /** The thread opened a link to the service: this side's end is built on the same memory and served. */
@@ -88,7 +108,12 @@ export class SubReactorThread extends SubReactor {
     return this.running;
   }
 
-  /** Moves an accepted socket to the thread; this thread's copy is closed by the move. */
+  /**
+   * Moves an accepted socket to the thread; this thread's copy is closed by the move. As a descriptor (a backend
+   * that hands them over), the number travels and this thread keeps it open until the thread acknowledges it in
+   * a load report (it has adopted a duplicate, or refused) or exits: a thread that dies before it reads the
+   * message leaks nothing, and the peer sees the connection close.
+   */
   handOff(socket: Socket): void {
     this.sent++;
     const backend = this.handOffBy;
@@ -100,12 +125,20 @@ export class SubReactorThread extends SubReactor {
         socket.destroy();
         return;
       }
+      if (!this.running) {
+        // Its exit has closed what was in flight already; nobody would read this one.
+        this.sent--;
+        backend.closeDescriptor?.(detached.fd);
+        return;
+      }
       try {
         this.worker.postMessage({ type: 'connection', descriptor: detached.fd, unix: detached.unix } satisfies ToSubReactor);
       } catch {
         this.sent--;
         backend.closeDescriptor?.(detached.fd);
+        return;
       }
+      this.inFlight.add(detached.fd);
       return;
     }
     try {

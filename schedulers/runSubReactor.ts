@@ -84,13 +84,17 @@ export async function runSubReactor(config: SubReactorConfig, channel: SubReacto
   let stopping = false;
 
   // The main side balances on these counts; one report per turn however many connections came and went.
+  // The report also acknowledges the descriptors handled since the last one: they are the main thread's to close.
   let loadQueued = false;
+  let handled: number[] = [];
   const reportLoad = (): void => {
     if (loadQueued) return;
     loadQueued = true;
     setImmediate(() => {
       loadQueued = false;
-      send({ type: 'load', connections: host.connections.size, adopted: received });
+      const descriptors = handled;
+      handled = [];
+      send({ type: 'load', connections: host.connections.size, adopted: received, ...(descriptors.length > 0 && { descriptors }) });
     });
   };
 
@@ -110,11 +114,15 @@ export async function runSubReactor(config: SubReactorConfig, channel: SubReacto
     reportLoad();
   };
 
-  /** A connection the acceptor thread handed over as a descriptor (see Backend.detachDescriptor). */
+  /**
+   * A connection the acceptor thread handed over as a descriptor (see Backend.detachDescriptor). The descriptor
+   * stays the acceptor's: this thread serves a duplicate (or refuses) and never closes `fd`; its load report
+   * acknowledges it and the acceptor closes it then (or when this thread is gone, if the report never left).
+   */
   const adoptDescriptor = (fd: number, unix: boolean): void => {
     received++;
+    handled.push(fd);
     if (backend.adoptDescriptor === undefined) {
-      backend.closeDescriptor?.(fd);
       reportLoad();
       return;
     }

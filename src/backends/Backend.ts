@@ -555,19 +555,30 @@ export interface Backend {
    */
   adopt?(socket: Socket): Transport;
   /**
-   * Optional, with {@link Backend.adoptDescriptor}: the descriptor of a connected socket this thread accepted
-   * (paused, never read), duplicated for another thread of this process to adopt, and the socket here closed.
-   * Descriptors belong to the process, so the number travels in a message: how the multi-reactor's acceptor
-   * hands connections to sub-reactor threads on backends with sockets of their own (io_uring), on any Node.js
-   * line. `undefined` where the socket has no descriptor to give (TLS, already closed): nothing was closed then.
+   * Optional, with {@link Backend.adoptDescriptor} and {@link Backend.closeDescriptor}: the descriptor of a
+   * connected socket this thread accepted (paused, never read), duplicated for another thread of this process to
+   * adopt, and the socket here closed. Descriptors belong to the process, so the number travels in a message:
+   * how the multi-reactor's acceptor hands connections to sub-reactor threads on backends with sockets of their
+   * own (io_uring), on any Node.js line. `undefined` where the socket has no descriptor to give (TLS, already
+   * closed): nothing was closed then.
+   *
+   * The returned descriptor is the caller's, to close exactly once with {@link Backend.closeDescriptor}: after the
+   * other thread says it has adopted it (or refused it), or once that thread is gone. Only the thread that
+   * detached it closes it; a number closed twice could close some unrelated descriptor opened in between.
    */
   detachDescriptor?(socket: Socket): { readonly fd: number; readonly unix: boolean } | undefined;
   /**
-   * Optional: takes over a descriptor {@link Backend.detachDescriptor} gave, in the thread that serves it
-   * (the descriptor is this backend's from then on, closed with the transport). Reading stays stopped until the
-   * transport is told to read.
+   * Optional: serves a descriptor {@link Backend.detachDescriptor} gave, in the thread that serves it, on a
+   * duplicate of its own (this backend's, closed with the transport). `fd` itself stays open and stays the
+   * detaching side's to close, whether this succeeds or throws. Reading stays stopped until the transport is
+   * told to read. Throws a coded {@link RxloopError} (`ERR_SOCKET` for a descriptor that is not open) where it
+   * cannot.
    */
   adoptDescriptor?(fd: number, unix: boolean): Transport;
-  /** Optional: closes a detached descriptor that no thread took (its message found nobody). */
+  /**
+   * Optional: closes a descriptor {@link Backend.detachDescriptor} gave, in the thread that detached it: once the
+   * adopting thread has its own duplicate (or refused it), or when no thread took it (its message found nobody,
+   * the thread died before it read it).
+   */
   closeDescriptor?(fd: number): void;
 }

@@ -1,6 +1,5 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { Socket } from 'node:net';
-import { constants } from 'node:os';
 import type { Backend } from '../Backend.js';
 import { ErrorCode, RxloopError } from '../../errors.js';
 import { nodeBackend } from '../node/nodeBackend.js';
@@ -122,11 +121,10 @@ export function uringBackend(options: UringBackendOptions = {}): UringBackend {
       return { fd: copy, unix };
     },
     adoptDescriptor: (fd, unix) => {
-      // Our own duplicate, made blocking and tracked by this thread's ring; the one that travelled is closed.
+      // Our own duplicate, made blocking and tracked by this thread's ring. The one that travelled stays open:
+      // it is the caller's to close (closeDescriptor, in the thread that detached it), whether this succeeds or not.
       const loop = ringLoop();
       const own = loop.ring.adopt(fd);
-      // The travelled copy goes either way, unless it was not open at all (its number may be another's now).
-      if (own !== -constants.errno.EBADF) closeDescriptor(fd);
       if (own < 0) throw ringError(own, 'adopt a connection another thread accepted', 'fcntl');
       return onRing(loop, own, unix);
     },

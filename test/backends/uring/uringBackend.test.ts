@@ -3,6 +3,7 @@
 // where the ring cannot run, these tests fail with uringBackend()'s ERR_UNSUPPORTED reason.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readlinkSync } from 'node:fs';
 import { createServer, connect as netConnect, type Server as NetServer, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { asyncScheduler, firstValueFrom, lastValueFrom, mergeMap, queueScheduler, take, toArray, type Subscription } from 'rxjs';
@@ -22,6 +23,15 @@ test.after.each(() => {
 });
 
 const portOf = (address: SocketAddress): number => (address.kind === 'inet' ? address.port : 0);
+
+/** What descriptor `fd` of this process points at (`socket:[inode]`), or undefined when it is not open. */
+function socketInode(fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
 
 /** A raw client: writes `text`, ends, resolves with what came back before the close. */
 function exchange(port: number, text: string): Promise<string> {
@@ -199,8 +209,14 @@ test('detachDescriptor hands a socket accepted here to another thread as a numbe
     assert.is(detached!.unix, false);
     assert.ok(socket.destroyed, 'the socket here is closed; the descriptor travels');
     // In a worker thread this runs on that thread's ring; the descriptor is the process's either way.
+    const travelled = socketInode(detached!.fd);
+    assert.match(travelled ?? 'not open', /^socket:/);
     const transport = backend.adoptDescriptor!(detached!.fd, false);
     assert.instance(transport, UringTransport);
+    // The ring serves a duplicate of its own: the travelled descriptor stays the detaching side's to close.
+    assert.is(socketInode(detached!.fd), travelled, 'adoptDescriptor leaves the travelled descriptor open');
+    backend.closeDescriptor!(detached!.fd);
+    assert.is(socketInode(detached!.fd), undefined, 'closeDescriptor closed it');
     assert.is(transport.remoteAddress?.kind === 'inet' ? transport.remoteAddress.port : -1, client.localPort);
     const { received, echoed } = await echoThrough(transport, client, 'handed over');
     assert.is(received, 'handed over');
