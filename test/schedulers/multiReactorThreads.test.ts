@@ -3,6 +3,7 @@
 // thread that throws or exits replaced while the other serves on, and nothing left after stop.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import type { MultiReactorOptions } from '../../schedulers/MultiReactorOptions.j
 import { serve } from '../../schedulers/serve.js';
 import type { Server, ServerEvent } from '../../schedulers/Topology.js';
 import { lineClient, type LineClient } from '../support/lineClient.js';
+import { networkDescriptors, openSockets } from '../support/descriptors.js';
+import { until } from '../support/waitAndBytes.js';
 
 const handler = new URL('../fixtures/threadRequests.js', import.meta.url);
 const host = '127.0.0.1';
@@ -185,6 +188,73 @@ for (const { accept, backend } of modes.filter((m) => m.supported)) {
     assert.equal(left, baseline, 'no listener, socket or message port of the server is left');
     const events = await firstValueFrom(server.events$.pipe(toArray()));
     assert.equal(events, [], 'a graceful stop is not reported as thread exits');
+  });
+}
+
+// The uring acceptor hands descriptors over by number. Each one stays the main thread's until the thread
+// acknowledges it; what a thread never read is closed at its exit, and nothing is closed twice.
+if (withUring) {
+  /** This process's open sockets (rings left out: a thread's ring comes with its first connection). */
+  const socketCount = (): number => networkDescriptors().filter((d) => d.includes('=socket:')).length;
+  const left = (what: string) => (): string => `${what}; open now: ${networkDescriptors().join(' ')}`;
+
+  for (const ending of ['exits', 'is terminated by the stop'] as const) {
+    test(`acceptor on uring: a thread that ${ending} before it reads its connections leaves no descriptor, and their clients see the close`, async () => {
+      const before = openSockets();
+      const dir = mkdtempSync(join(tmpdir(), 'rxloop-hold-'));
+      try {
+        const { server, topology, port } = await start({ accept: 'acceptor', reactors: 1, restart: false }, 'uring');
+        const holder = await client(port);
+        assert.is(await holder.ask('ping'), 'pong');
+        // The thread blocks: what is posted to it from now on queues unread.
+        holder.socket.write(`hold ${dir} 5\n`);
+        await until(() => existsSync(join(dir, 'held')), 'the thread blocked', 10_000);
+        const baseline = openSockets();
+        const waiting = await Promise.all(Array.from({ length: 8 }, () => client(port)));
+        // This thread accepts (the test runs on the acceptor): each client is its socket and the posted duplicate.
+        await until(() => openSockets() === baseline + 2 * waiting.length, left('every connection accepted and posted'), 10_000);
+        assert.ok(waiting.every((c) => !c.isClosed), 'nobody served them');
+        if (ending === 'exits') {
+          const exited = firstValueFrom(server.events$.pipe(filter((e: ServerEvent) => e.type === 'reactor-exit'), take(1)));
+          writeFileSync(join(dir, 'release'), '');
+          assert.equal(await within(exited, 'the exit'), { type: 'reactor-exit', reactor: 'sub-0', exitCode: 5, signal: null });
+        } else {
+          // The stop message is never read either: after its deadline (and the grace) the thread is terminated.
+          await within(server.stop({ deadline: 100 }), 'the stop');
+          servers.splice(servers.indexOf(server), 1);
+          assert.equal(topology.subReactors(), [], 'the thread is gone');
+        }
+        await within(Promise.all(waiting.map((c) => c.closed)), 'the waiting clients see their connections closed');
+        await within(holder.closed, 'the blocked thread\'s own connection closing');
+        for (const socket of sockets.splice(0)) socket.destroy();
+        if (ending === 'exits') {
+          await within(server.stop({ deadline: 100 }), 'the stop');
+          servers.splice(servers.indexOf(server), 1);
+        }
+        await until(() => openSockets() <= before, left(`back to ${before} sockets and rings`), 10_000);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+
+  test('acceptor on uring: many connections served and closed leave no descriptor while it runs, nor after stop', async () => {
+    const before = openSockets();
+    const { server, port } = await start({ accept: 'acceptor', reactors: 2 }, 'uring');
+    // The listening socket; every travelled descriptor is closed on its thread's acknowledgement, not at the end.
+    const listening = socketCount();
+    for (let round = 0; round < 5; round++) {
+      const clients = await Promise.all(Array.from({ length: 40 }, () => client(port)));
+      const answers = await Promise.all(clients.map((c) => c.ask('ping')));
+      assert.ok(answers.every((a) => a === 'pong'), `round ${round}: every client served`);
+      for (const c of clients) c.socket.end();
+      await within(Promise.all(clients.map((c) => c.closed)), `round ${round}: every connection closed`);
+      sockets.splice(0);
+      await until(() => socketCount() === listening, left(`round ${round}: back to the ${listening} listening socket(s)`), 10_000);
+    }
+    await within(server.stop({ deadline: 1000 }), 'the stop');
+    servers.splice(servers.indexOf(server), 1);
+    await until(() => openSockets() <= before, left(`back to ${before} sockets and rings`), 10_000);
   });
 }
 
