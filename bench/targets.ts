@@ -47,7 +47,10 @@ export const TARGETS: readonly TargetSpec[] = [
       'replies) 25%, SharedRing.wakeReader (Atomics.notify waking the other thread) 11-13%; main thread wakeReader ' +
       '13%, then the RESP engine. The keyspace thread sleeps between batches and is woken for nearly every one, and ' +
       'a wake-up costs about as much through Atomics.notify as through a socket (bench/keyspaceTransport.ts: 63 us vs ' +
-      '73 us of CPU per round trip with 1 batch in flight); see docs/examples.md, "The keyspace under threads".' },
+      '73 us of CPU per round trip with 1 batch in flight). The floor, measured 2026-12-03 17:40 UTC (the bench\'s ' +
+      '"keyspace per thread" row: the threads topology with no keyspace hop at all, not one keyspace): 1.33x single ' +
+      '(1.50 us against 1.13 us, medians of 3), so on two cores the topology alone misses the target; the hop adds ' +
+      'about 0.75 us per command. See docs/examples.md, "The keyspace under threads".' },
   { name: 'HTTP multiReactor threads <= 1.05x singleReactor CPU per request', section: 'http', contender: 'threads',
     against: 'single', metric: 'serverUsPerRequest', comparison: '<=', threshold: 1.05, unit: 'x',
     whyMissed: 'profiles of 2026-12-03 (node --cpu-prof per thread, wrk -t1 -c50 -d5s, acceptor mode): the main ' +

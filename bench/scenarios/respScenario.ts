@@ -13,6 +13,14 @@ import { backendSkipped } from '../backends.js';
 import { missingHandler, rxContenders, rxServer, SCHEDULERS, THREADS, threadsMissing, URING_SINGLE, type RxTopology } from './rxServer.js';
 
 const HANDLER = 'examples/resp/handler.js';
+/** The handler with a keyspace per sub-reactor thread: the floor of the thread topology (not one keyspace). @internal */
+export const PER_THREAD_HANDLER = 'bench/handlers/respKeyspacePerThread.js';
+/** The threads topology serving {@link PER_THREAD_HANDLER}. @internal */
+export const THREADS_FLOOR = {
+  ...THREADS,
+  id: 'threads-floor',
+  label: 'rxloop multiReactor(2) threads, keyspace per thread (floor, not one keyspace)',
+} as const satisfies RxTopology;
 const TESTS = ['PING_INLINE', 'PING_MBULK', 'SET', 'GET'] as const;
 const INSTALL = 'apt-get update && apt-get install -y redis-tools (redis-benchmark); redis-server for the Redis reference';
 
@@ -137,6 +145,7 @@ export const respScenario: Scenario = {
         { id: 'plain', label: 'plain node:net (baseline)', run: () => run(plain, 'plainResp') },
         ...(wide ? [] : [{ id: 'session', label: 'RespSession on node:net', run: () => run(session, 'plainRespSession') }]),
         ...rxContenders(ctx, HANDLER, topologies, run, noThreads),
+        ...(wide ? [] : rxContenders(ctx, PER_THREAD_HANDLER, [THREADS_FLOOR], run, noThreads)),
         {
           id: 'redis',
           label: 'redis-server',
@@ -163,6 +172,10 @@ export const respScenario: Scenario = {
             'node:net baseline (bench/baselines/plainResp.ts).',
           ...(wide ? [] : ['"RespSession on node:net" runs the example\'s own engine without RxJS: the gap between it and plain is the ' +
             "engine's cost, the gap between it and rxloop singleReactor is the rxloop plumbing's."]),
+          ...(wide ? [] : ['"keyspace per thread" is the threads topology with no keyspace service (each sub-reactor thread ' +
+            'serves its connections on a keyspace of its own, bench/handlers/respKeyspacePerThread.ts): not a correct ' +
+            'server, but the floor of any keyspace design under threads. Between it and single is what the topology ' +
+            'costs; between it and the threads row, what the hop to the one keyspace costs.']),
           'The rxloop rows without a backend in their name run on the node backend (libuv); "uring backend" is ' +
             "serve(handler, { backend: 'uring' }), the same handler on io_uring.",
           ...(variant.serverCpus === undefined

@@ -13,7 +13,7 @@ import { backendSkipped, selectBenchBackends } from '../../bench/backends.js';
 import { renderMarkdown } from '../../bench/report/renderMarkdown.js';
 import type { BenchDocument, ContenderResult, Section } from '../../bench/Section.js';
 import { RECEIVE_MODES } from '../../bench/scenarios/receiveScenario.js';
-import { respVariants } from '../../bench/scenarios/respScenario.js';
+import { PER_THREAD_HANDLER, respVariants, THREADS_FLOOR } from '../../bench/scenarios/respScenario.js';
 import { rxContenders, SCHEDULERS, THREADS, URING_SINGLE } from '../../bench/scenarios/rxServer.js';
 import { evaluateTargets, TARGETS } from '../../bench/targets.js';
 
@@ -76,6 +76,20 @@ test('rxContenders: the uring single reactor beside the node topologies, each wi
   assert.is(missing.find((c) => c.id === 'single')!.skipped, undefined);
   const absent = rxContenders(ctxWith(undefined), 'examples/none/handler.js', [URING_SINGLE], run);
   assert.match(absent[0]!.skipped!, /examples\/none\/handler\.ts is not written or not built/);
+});
+
+test('RESP threads floor: the threads topology on the RESP handler without its keyspace service', async () => {
+  assert.equal(THREADS_FLOOR.args, THREADS.args);
+  assert.match(THREADS_FLOOR.label, /keyspace per thread .*not one keyspace/);
+  const floor = (await import(join(dist, PER_THREAD_HANDLER))) as Record<string, unknown>;
+  const real = (await import(join(dist, 'examples/resp/handler.js'))) as Record<string, unknown>;
+  // The same handler function; with no service export multiReactor starts no keyspace service for it.
+  assert.is(floor['default'], real['default']);
+  assert.ok(real['service'] instanceof URL);
+  assert.is(floor['service'], undefined);
+  const run = (): Promise<Record<string, number>> => Promise.resolve({});
+  const [contender] = rxContenders(ctxWith(undefined), PER_THREAD_HANDLER, [THREADS_FLOOR], run, 'no threads here');
+  assert.equal([contender!.id, contender!.skipped], ['threads-floor', 'no threads here']);
 });
 
 test('RESP variants: 500 connections at -P 16 pin the server to one core and redis-benchmark to another', () => {
