@@ -108,10 +108,13 @@ export const TARGETS: readonly TargetSpec[] = [
       'onread, the receiver saturated). No copy is left in user space. A --cpu-prof of that receiver (2 GiB) puts ' +
       'JavaScript under a fifth of its samples (82% idle to V8: the kernel\'s task work, one socket receive per 16 KiB ' +
       'ring buffer, four per 64 KiB read of onread); rxloop\'s own frames (Lease, giveBack, onBatch, flushReturns) are ' +
-      'under 2% together. The buffer size is what costs: the same receiver with a ring of 256 x 64 KiB gave 2,629 ' +
-      'MiB/s at 0.32 s/GiB against 1,000 MiB/s at 0.68 s/GiB with 1,024 x 16 KiB (a scratch run beside the suite, not ' +
-      'this bench). The default ring keeps 16 KiB buffers for servers with many connections; a receive-heavy one ' +
-      'asks for uringBackend({ ring: { buffers: 256, bufferSize: 65536 } }).' },
+      'under 2% together. perf of that receiver (2026-12-03 18:35 UTC, 2 GiB) puts 26% of its samples in the ' +
+      'kernel\'s copy into the ring buffers (_copy_to_iter), which walks all 16 MiB of the default ring (1,024 x 16 ' +
+      'KiB) while onread copies into one hot 64 KiB buffer. The bench with only the ring changed (two runs of five ' +
+      'rounds per ring, ratios to onread in the same run): 1,024 x 16 KiB 0.47-0.55x at 2.7-3.1x the CPU per GiB, ' +
+      '256 x 64 KiB 0.54-0.69x at 2.3-2.7x, 64 x 16 KiB 0.61-0.78x, 16 x 64 KiB 0.73-1.04x at 1.5-2.0x: a ring that ' +
+      'fits the cache helps, the buffer size less (an earlier scratch figure of 2.6x for 256 x 64 KiB did not ' +
+      'reproduce). The default ring keeps 1,024 buffers for servers with many connections; see docs/backends.md.' },
   { name: 'idle memory uring <= 0.5x plain node:net (RSS per connection, rxloop listen)', section: 'memory-idle',
     contender: 'rx-listen-uring', against: 'plain', metric: 'rssPerConnection', comparison: '<=', threshold: 0.5, unit: 'x',
     whyMissed: 'run of 2026-12-03, 5,000 idle connections (a memory target: read from the heap figures of the same run, ' +
