@@ -5,7 +5,7 @@
 //   node dist/bench/scaling/run.js [--reactors 1,2,4,8,16] [--seconds 5] [--connections 256] [--pipeline 16]
 //        [--load-threads N] [--topologies threads,processes] [--protocols http,resp] [--out DIR]
 // Prints one line per measurement and writes DIR/scaling.json and DIR/scaling.md (default: the current folder).
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,6 +96,7 @@ async function main(): Promise<void> {
       `${row.serverCpuCores.toFixed(2)} | ${row.serverUsPerRequest.toFixed(2)} | ${row.loadCpuCores.toFixed(2)} |`);
   }
   const machine = { cores, cpu: cpus()[0]?.model, node: process.version, at: new Date().toISOString(), connections, pipeline, seconds, loadThreads };
+  mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'scaling.json'), `${JSON.stringify({ machine, rows }, null, 2)}\n`);
   writeFileSync(join(out, 'scaling.md'), `# Scaling (${cores} cores, ${machine.cpu}, Node.js ${process.version})\n\n${lines.join('\n')}\n`);
   console.log(lines.join('\n'));
