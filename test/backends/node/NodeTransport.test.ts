@@ -221,6 +221,64 @@ test('abort resets the connection: the peer closes with ERR_CONNECTION_RESET', a
   assert.is(server.write(Buffer.from('x')), false);
 });
 
+/**
+ * What plain node:net on this Node.js line reports for a reset that arrives behind bytes nobody read yet: the
+ * oracle for the case below (the backend can only see what Node's socket reports).
+ */
+async function plainResetBehindUnread(size: number): Promise<{ got: number; reset: boolean }> {
+  const net = await import('node:net');
+  let peerClosed: () => void = () => undefined;
+  const peerGone = new Promise<void>((gone) => (peerClosed = gone));
+  return new Promise((resolve) => {
+    const server = net.createServer({ pauseOnConnect: true }, (socket) => {
+      let got = 0;
+      let reset = false;
+      socket.on('data', (chunk: Buffer) => (got += chunk.length));
+      socket.on('error', (error: NodeJS.ErrnoException) => (reset = error.code === 'ECONNRESET'));
+      socket.on('close', () => {
+        server.close();
+        resolve({ got, reset });
+      });
+      socket.pause();
+      // Reading starts once the peer's reset is in: the bytes and the reset wait in the kernel together.
+      void peerGone.then(() => setTimeout(() => socket.resume(), 50));
+    });
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number };
+      const peer = net.connect({ host: '127.0.0.1', port: address.port });
+      peer.on('error', () => undefined);
+      peer.once('connect', () => peer.write(Buffer.alloc(size, 7), () => setTimeout(() => peer.resetAndDestroy(), 50)));
+      peer.once('close', peerClosed);
+    });
+  });
+}
+
+test('a reset behind unread bytes reads as this Node.js reports it (plain node:net is the oracle)', async () => {
+  // Node 24 on: the bytes, then ECONNRESET. Node 20 and 22: libuv takes POLLHUP after a short read as the end of
+  // input, so plain node:net reports an orderly end, and so must the backend (it cannot see more).
+  const oracle = await plainResetBehindUnread(100_000);
+  assert.is(oracle.got, 100_000, 'plain node:net read the bytes before the reset');
+  const { server, client } = await connectPair(backend, open);
+  const atServer = new TransportRecorder(server, { mode: 'completion', reading: false });
+  const atClient = new TransportRecorder(client, { mode: 'completion' });
+  client.write(Buffer.alloc(100_000, 7));
+  await until(() => client.writableLength === 0, 'the client to flush');
+  await turns(5);
+  client.abort();
+  await until(() => atClient.isClosed, 'the client closed');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  server.setReading(true);
+  await until(() => atServer.isClosed || atServer.events.includes('ended'), 'the server to see the reset or an end');
+  assert.is(atServer.receivedLength, oracle.got, 'the bytes before the reset');
+  if (oracle.reset) {
+    await until(() => atServer.isClosed, 'the server closed');
+    assert.is(atServer.closedWith?.code, ErrorCode.CONNECTION_RESET, `${process.version}: plain node:net saw ECONNRESET`);
+  } else {
+    assert.ok(atServer.events.includes('ended'), `${process.version}: plain node:net saw an end; events ${atServer.events.join(' ')}`);
+    assert.is(atServer.closedWith, null, 'not closed by an end of input alone');
+  }
+});
+
 test('events that happen before attach are held and delivered after it', async () => {
   const { server, client } = await connectPair(backend, open);
   const atClient = new TransportRecorder(client, { mode: 'completion' });
