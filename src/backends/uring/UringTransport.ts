@@ -91,6 +91,11 @@ export class UringTransport implements Transport, RingOwner {
   /** The peer ended its output; `endHeld` while bytes before the end still wait. */
   private inputEnded = false;
   private endHeld = false;
+  /**
+   * The receive failed (the peer reset) while received bytes still waited for the reader: the failure is held
+   * behind them, as an end is, so what was received is not lost (`endHeld` is set with it).
+   */
+  private failHeld: RxloopError | undefined;
   private endDelivered = false;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -417,7 +422,19 @@ export class UringTransport implements Transport, RingOwner {
       this.loop.multishot = false;
       return;
     }
-    if (res < 0) this.fail(ringError(res, `read from ${this.describePeer()}`, 'recv'));
+    if (res < 0) this.failInput(ringError(res, `read from ${this.describePeer()}`, 'recv'));
+  }
+
+  /** The receive failed: at once, unless received bytes still wait for the reader (then behind them). */
+  private failInput(error: RxloopError): void {
+    if (this.pendingBytes === 0 && this.batch.length === 0 && this.heldLease === undefined) {
+      this.fail(error);
+      return;
+    }
+    // Behind the bytes that wait, in place of an end that waits behind them too (a FIN, then a reset).
+    this.inputEnded = true;
+    this.endHeld = true;
+    this.failHeld ??= error;
   }
 
   private leaseReceived(res: number, bytes: Buffer | undefined): void {
@@ -446,7 +463,7 @@ export class UringTransport implements Transport, RingOwner {
       return;
     }
     if (res === -ECANCELED || res === -EINTR || res === -EAGAIN) return;
-    this.fail(ringError(res, `read from ${this.describePeer()}`, 'recv'));
+    this.failInput(ringError(res, `read from ${this.describePeer()}`, 'recv'));
   }
 
   /**
@@ -593,7 +610,10 @@ export class UringTransport implements Transport, RingOwner {
     }
     if (this.endHeld) {
       this.endHeld = false;
-      this.emitEnded();
+      const failed = this.failHeld;
+      this.failHeld = undefined;
+      if (failed !== undefined) this.fail(failed);
+      else this.emitEnded();
     }
   }
 
@@ -635,6 +655,7 @@ export class UringTransport implements Transport, RingOwner {
     this.heldLease = undefined;
     this.batch = [];
     this.endHeld = false;
+    this.failHeld = undefined;
     this.source = undefined;
     if (this.recvKind === RECV_LEASE && this.recvSlot !== 0 && !this.recvCancelling) this.abandonLease();
   }
