@@ -92,10 +92,10 @@ export class UringTransport implements Transport, RingOwner {
   private inputEnded = false;
   private endHeld = false;
   /**
-   * The receive failed (the peer reset) while received bytes still waited for the reader: the failure is held
-   * behind them, as an end is, so what was received is not lost (`endHeld` is set with it).
+   * The receive failed (the peer reset) in the batch that also brought bytes for the reader, which reads: the
+   * failure comes after them, when the batch is delivered, so they are not lost.
    */
-  private failHeld: RxloopError | undefined;
+  private failAfterBatch: RxloopError | undefined;
   private endDelivered = false;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -379,6 +379,12 @@ export class UringTransport implements Transport, RingOwner {
       this.batch = [];
       this.deliver(batch);
     }
+    const failed = this.failAfterBatch;
+    if (failed !== undefined) {
+      this.failAfterBatch = undefined;
+      this.fail(failed);
+      return;
+    }
     if (!this.closed) this.pump();
   }
 
@@ -425,16 +431,18 @@ export class UringTransport implements Transport, RingOwner {
     if (res < 0) this.failInput(ringError(res, `read from ${this.describePeer()}`, 'recv'));
   }
 
-  /** The receive failed: at once, unless received bytes still wait for the reader (then behind them). */
+  /**
+   * The receive failed: the connection fails at once (a reset is noticed while the reader is stopped, and what
+   * it had not taken is dropped, as on every backend), except that bytes of this same batch, for a reader that
+   * reads, are delivered first.
+   */
   private failInput(error: RxloopError): void {
-    if (this.pendingBytes === 0 && this.batch.length === 0 && this.heldLease === undefined) {
+    if (this.batch.length === 0) {
       this.fail(error);
       return;
     }
-    // Behind the bytes that wait, in place of an end that waits behind them too (a FIN, then a reset).
     this.inputEnded = true;
-    this.endHeld = true;
-    this.failHeld ??= error;
+    this.failAfterBatch ??= error;
   }
 
   private leaseReceived(res: number, bytes: Buffer | undefined): void {
@@ -610,10 +618,7 @@ export class UringTransport implements Transport, RingOwner {
     }
     if (this.endHeld) {
       this.endHeld = false;
-      const failed = this.failHeld;
-      this.failHeld = undefined;
-      if (failed !== undefined) this.fail(failed);
-      else this.emitEnded();
+      this.emitEnded();
     }
   }
 
@@ -655,7 +660,7 @@ export class UringTransport implements Transport, RingOwner {
     this.heldLease = undefined;
     this.batch = [];
     this.endHeld = false;
-    this.failHeld = undefined;
+    this.failAfterBatch = undefined;
     this.source = undefined;
     if (this.recvKind === RECV_LEASE && this.recvSlot !== 0 && !this.recvCancelling) this.abandonLease();
   }

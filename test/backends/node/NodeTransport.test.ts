@@ -257,13 +257,16 @@ test('a reset behind unread bytes reads as this Node.js reports it (plain node:n
   // Node 24 on: the bytes, then ECONNRESET. Node 20 and 22: libuv takes POLLHUP after a short read as the end of
   // input, so plain node:net reports an orderly end, and so must the backend (it cannot see more).
   const oracle = await plainResetBehindUnread(100_000);
-  assert.is(oracle.got, 100_000, 'plain node:net read the bytes before the reset');
+  // More than the backend reads ahead for a stopped reader (64 KiB), so both leave bytes in the kernel; what
+  // reached this host before the reset (the rest is lost with it) is the same for both.
+  assert.ok(oracle.got > 64 * 1024, `only ${oracle.got} bytes reached this host before the reset; the case needs more than 64 KiB`);
   const { server, client } = await connectPair(backend, open);
   const atServer = new TransportRecorder(server, { mode: 'completion', reading: false });
   const atClient = new TransportRecorder(client, { mode: 'completion' });
   client.write(Buffer.alloc(100_000, 7));
   await until(() => client.writableLength === 0, 'the client to flush');
-  await turns(5);
+  // As the oracle's peer: the reset 50 ms after the bytes left.
+  await new Promise((resolve) => setTimeout(resolve, 50));
   client.abort();
   await until(() => atClient.isClosed, 'the client closed');
   await new Promise((resolve) => setTimeout(resolve, 50));
