@@ -39,11 +39,6 @@ export class SubReactorThread extends SubReactor {
    * @param onEvent told of the sub-reactor's handler errors
    * @param linkService serves the main thread's end of a link the thread opened to the service (absent: no
    *   service; such a link is reset)
-   */
-  /**
-   * @param config what the thread runs
-   * @param onEvent where its events go
-   * @param linkService serves a ring link the thread opens to the server's service
    * @param handOffBy the main thread's backend, when it hands sockets over as descriptors (`detachDescriptor`)
    *   rather than moving them (`postMessage(socket, [socket])`, Node.js 24.20 on)
    */
